@@ -1,0 +1,3 @@
+"""streamvis.cli: the ``streamvis`` command."""
+
+__all__: list[str] = []

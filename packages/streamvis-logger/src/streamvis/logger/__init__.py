@@ -1,0 +1,18 @@
+"""streamvis.logger: write training curves to a streamvis log, and read them back."""
+
+from streamvis.logger.datalogger import DataLogger, LoggerError
+from streamvis.logger.reader import LogReader, ReadStats, Tombstone, read_log
+from streamvis.logger.series import Series, SeriesKey
+from streamvis.logger.storage import StorageError
+
+__all__ = [
+    "DataLogger",
+    "LogReader",
+    "LoggerError",
+    "ReadStats",
+    "Series",
+    "SeriesKey",
+    "StorageError",
+    "Tombstone",
+    "read_log",
+]

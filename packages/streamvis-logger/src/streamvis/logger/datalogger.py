@@ -1,0 +1,245 @@
+"""``DataLogger``: the public, non-blocking writer."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import weakref
+from typing import Any
+
+import numpy as np
+
+from streamvis.logger.arrays import capture
+from streamvis.logger.encoder import Batch, Chunk, LogEncoder, new_id
+from streamvis.logger.storage import LogStore, open_store
+from streamvis.logger.worker import FlushWorker
+from streamvis.proto import encode_frames, header_record, tombstone_record
+
+__all__ = ["DataLogger", "LoggerError"]
+
+_LIVE: weakref.WeakSet[DataLogger] = weakref.WeakSet()
+
+
+class LoggerError(RuntimeError):
+    """Writing to storage failed in the background; the data is kept and retried."""
+
+
+class DataLogger:
+    """Buffered, non-blocking logging of points to a streamvis log.
+
+    ``write`` validates its arguments and appends to an in-memory buffer; a daemon thread
+    encodes and appends to PATH when ``buffer_max_elem`` points are buffered, every
+    ``flush_interval`` seconds, on ``flush_buffer()``, on ``close()`` and at interpreter exit.
+    Backpressure: if storage falls more than ``max_queued_batches`` full buffers behind,
+    ``write`` blocks until the worker catches up; nothing is dropped. An error in the worker
+    is raised (as ``LoggerError``) from the next ``write``, ``flush_buffer`` or ``close``.
+
+    Example::
+
+        logger = DataLogger(scope="run24").init(path="/tmp/log", buffer_max_elem=100)
+        logger.write("kldiv", x=step, y=value)
+    """
+
+    def __init__(self, scope: str) -> None:
+        if not isinstance(scope, str) or not scope:
+            raise ValueError(f"scope must be a non-empty string, got {scope!r}")
+        self.scope = scope
+        self.path: str | None = None
+        self._fields: dict[str, tuple[str, ...]] = {}
+        self._worker: FlushWorker | None = None
+        self._store: LogStore | None = None
+        self._encoder: LogEncoder | None = None
+        self._retry = b""
+
+    def init(self, path: str, buffer_max_elem: int = 10_000, flush_interval: float = 2.0,
+             max_queued_batches: int = 64, replace: bool = False,
+             backend: str | None = None) -> DataLogger:
+        """Open PATH for appending and start the background writer; returns ``self``.
+
+        ``buffer_max_elem`` counts points (a write of ``y[6, 10]`` is 60). ``replace=True``
+        hides everything this scope wrote before (a tombstone), for edit-run-repeat cycles.
+        ``backend="gfile"`` routes PATH through ``tf.io.gfile``.
+        """
+        if self._worker is not None:
+            raise RuntimeError(f"DataLogger(scope={self.scope!r}) is already initialised "
+                               f"with path {self.path!r}")
+        if not isinstance(path, str) or not path:
+            raise ValueError(f"path must be a non-empty string, got {path!r}")
+        for arg, value, low in (("buffer_max_elem", buffer_max_elem, 1),
+                                ("max_queued_batches", max_queued_batches, 1)):
+            if not isinstance(value, int) or value < low:
+                raise ValueError(f"{arg} must be an int >= {low}, got {value!r}")
+        if not flush_interval > 0:
+            raise ValueError(f"flush_interval must be a positive number of seconds, "
+                             f"got {flush_interval!r}")
+        self.path = path
+        self._store = open_store(path, backend)
+        writer_id = new_id()
+        self._encoder = LogEncoder(self.scope, writer_id, self._store.self_contained_appends)
+        self._encoder.fields = self._fields
+        if replace:
+            pattern = re.escape(self.scope)
+            self._store.append(encode_frames([
+                header_record(writer_id, self.scope).SerializeToString(),
+                tombstone_record(pattern).SerializeToString(),
+            ]))
+        self._worker = FlushWorker(self._sink, buffer_max_elem, flush_interval, max_queued_batches)
+        self._worker.start()
+        _install_process_hooks()
+        _LIVE.add(self)
+        return self
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, name: str, /, **fields: Any) -> None:
+        """Log points of ``name``: scalars, 1-D batches, or 2-D ``y[index, point]``.
+
+        All fields broadcast together. A scalar is one point; a 1-D array is that many points
+        on line ``index=0``; a 2-D array ``(index, point)`` is one line per index. Batched
+        writes are exactly equal to the corresponding sequence of scalar writes.
+        """
+        if self._fields.get(name) == tuple(fields):
+            row = tuple(fields.values())
+            for value in row:
+                kind = type(value)
+                if kind is not float and kind is not int:
+                    break
+            else:  # the fast path: one point of Python numbers
+                worker = self._worker
+                if worker.failure is not None:
+                    self._raise_failure()
+                with worker.lock:
+                    items = worker.batch.get(name)
+                    if items is None:
+                        items = worker.batch[name] = []
+                    items.append(row)
+                    worker.count += 1
+                    if worker.count >= worker.max_points:
+                        worker.hand_off_locked()
+                return
+        self._write_arrays(name, fields)
+
+    def _write_arrays(self, name: str, fields: dict[str, Any]) -> None:
+        worker = self._check_writable(name)
+        if not fields:
+            raise ValueError(f"write({name!r}) needs at least one field, e.g. x=..., y=...")
+        known = self._fields.get(name)
+        if known is not None and known != tuple(fields):
+            raise ValueError(f"write({name!r}): fields {tuple(fields)} differ from "
+                             f"{known}, the fields this name was first written with")
+        values = [capture(v, name, f) for f, v in fields.items()]
+        shapes = [v.shape for v in values]
+        for field, shape in zip(fields, shapes):
+            if len(shape) > 2:
+                raise ValueError(
+                    f"write({name!r}): field {field!r} has shape {shape} (rank {len(shape)}); "
+                    "expected a scalar, a 1-D batch (point,) or a 2-D (index, point) array")
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            described = ", ".join(f"{f}={s}" for f, s in zip(fields, shapes))
+            raise ValueError(
+                f"write({name!r}): field shapes {described} do not match; fields must have "
+                "equal lengths (or be scalars), and 2-D fields equal (index, point) shapes"
+            ) from None
+        points = int(np.prod(shape)) if shape else 1
+        if known is None:
+            self._fields[name] = tuple(fields)
+        if points == 0:
+            return
+        if worker.failure is not None:
+            self._raise_failure()
+        with worker.lock:
+            items = worker.batch.get(name)
+            if items is None:
+                items = worker.batch[name] = []
+            items.append(Chunk(values, shape))
+            worker.count += points
+            if worker.count >= worker.max_points:
+                worker.hand_off_locked()
+
+    def _check_writable(self, name: Any) -> FlushWorker:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"write(name=...) needs a non-empty string name, got {name!r}")
+        if self._worker is None:
+            raise RuntimeError(f"DataLogger(scope={self.scope!r}).write({name!r}) was called "
+                               "before init(path=...) (or after close())")
+        return self._worker
+
+    # -- flushing --------------------------------------------------------------------------
+
+    def _sink(self, batches: list[Batch]) -> None:
+        data = self._retry + self._encoder.encode(batches)
+        if data:
+            self._retry = data
+            self._store.append(data)
+            self._retry = b""
+
+    def _raise_failure(self) -> None:
+        err, self._worker.failure = self._worker.failure, None
+        raise LoggerError(f"writing to {self.path!r} failed: {err!r}; "
+                          "the unwritten data is kept and retried on the next flush") from err
+
+    def flush_buffer(self, timeout: float | None = None) -> None:
+        """Write everything buffered so far to PATH, waiting until it is stored."""
+        worker = self._check_writable("flush_buffer")
+        worker.flush(timeout)
+        if worker.failure is not None:
+            self._raise_failure()
+
+    def close(self) -> None:
+        """Flush, stop the background thread and close PATH. Safe to call twice."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        _LIVE.discard(self)
+        self._fields = {}
+        worker.close()
+        self._store.close()
+        if worker.failure is not None:
+            self._worker = worker
+            try:
+                self._raise_failure()
+            finally:
+                self._worker = None
+
+    def __enter__(self) -> DataLogger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _after_fork_in_child(self) -> None:
+        if self._worker is None:
+            return
+        self._retry = b""
+        self._encoder = LogEncoder(self.scope, new_id(), self._store.self_contained_appends)
+        self._encoder.fields = self._fields
+        self._store.reopen_after_fork()
+        self._worker.reset_after_fork()
+
+
+def _close_all_at_exit() -> None:
+    for logger in list(_LIVE):
+        try:
+            logger.close()
+        except Exception as err:  # at exit there is no caller left to raise to
+            print(f"streamvis: could not flush {logger.path!r} at exit: {err}")
+
+
+def _reset_all_after_fork() -> None:
+    for logger in list(_LIVE):
+        logger._after_fork_in_child()
+
+
+_hooks_installed = False
+
+
+def _install_process_hooks() -> None:
+    """Flush at exit and reset in forked children; installed by the first ``init``."""
+    global _hooks_installed
+    if not _hooks_installed:
+        atexit.register(_close_all_at_exit)
+        os.register_at_fork(after_in_child=_reset_all_after_fork)
+        _hooks_installed = True

@@ -1,0 +1,98 @@
+"""Build and parse ``Record`` messages; the wire dtype table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from google.protobuf.message import DecodeError
+
+from streamvis.proto import data_pb2 as pb
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MAGIC",
+    "DecodeError",
+    "DTYPE_CODES",
+    "DTYPE_STRINGS",
+    "group_record",
+    "header_record",
+    "parse_record",
+    "points_record",
+    "tombstone_record",
+]
+
+MAGIC = "streamvis"
+FORMAT_VERSION = 1
+
+# Wire dtype code <-> numpy dtype string (little-endian), so that readers in any language, and
+# numpy via ``numpy.dtype(DTYPE_STRINGS[code])``, agree on the bytes.
+DTYPE_STRINGS: dict[int, str] = {
+    pb.BOOL: "|b1",
+    pb.INT8: "|i1",
+    pb.INT16: "<i2",
+    pb.INT32: "<i4",
+    pb.INT64: "<i8",
+    pb.UINT8: "|u1",
+    pb.UINT16: "<u2",
+    pb.UINT32: "<u4",
+    pb.UINT64: "<u8",
+    pb.FLOAT16: "<f2",
+    pb.FLOAT32: "<f4",
+    pb.FLOAT64: "<f8",
+}
+DTYPE_CODES: dict[str, int] = {text: code for code, text in DTYPE_STRINGS.items()}
+
+
+def header_record(writer_id: int, scope: str = "", created_time: float | None = None) -> pb.Record:
+    """The record that starts every file or segment a writer produces."""
+    rec = pb.Record()
+    h = rec.header
+    h.magic = MAGIC
+    h.format_version = FORMAT_VERSION
+    h.writer_id = writer_id
+    h.created_time = time.time() if created_time is None else created_time
+    h.scope = scope
+    return rec
+
+
+def group_record(group_id: int, scope: str, name: str, index: int,
+                 fields: Sequence[tuple[str, int]], writer_id: int = 0) -> pb.Record:
+    """Declare ``group_id`` as (scope, name, index) with ordered (field, DType) pairs."""
+    rec = pb.Record()
+    g = rec.group
+    g.id = group_id
+    g.scope = scope
+    g.name = name
+    g.index = index
+    g.writer_id = writer_id
+    for field_name, dtype in fields:
+        g.fields.add(name=field_name, dtype=dtype)
+    return rec
+
+
+def points_record(group_id: int, buffers: Sequence[bytes]) -> pb.Record:
+    """A batch of points for ``group_id``: one little-endian buffer per field, equal counts."""
+    rec = pb.Record()
+    p = rec.points
+    p.group_id = group_id
+    p.values.extend(buffers)
+    return rec
+
+
+def tombstone_record(scope_pattern: str, name_pattern: str = "",
+                     created_time: float | None = None) -> pb.Record:
+    """A ``Control`` record hiding matching series written before it."""
+    rec = pb.Record()
+    t = rec.control.tombstone
+    t.scope_pattern = scope_pattern
+    t.name_pattern = name_pattern
+    t.created_time = time.time() if created_time is None else created_time
+    return rec
+
+
+def parse_record(payload: bytes | memoryview) -> pb.Record:
+    """Parse one frame payload; raises ``DecodeError`` when it is not a Record."""
+    rec = pb.Record()
+    rec.ParseFromString(payload)
+    return rec

@@ -1,0 +1,3 @@
+"""streamvis.server: the Bokeh viewer for streamvis logs."""
+
+__all__: list[str] = []
