@@ -1,5 +1,6 @@
 """streamvis.logger: write training curves to a streamvis log, and read them back."""
 
+from streamvis.logger.control import delete_series
 from streamvis.logger.datalogger import DataLogger, LoggerError
 from streamvis.logger.reader import LogReader, ReadStats, Tombstone, read_log
 from streamvis.logger.series import Series, SeriesKey
@@ -14,5 +15,6 @@ __all__ = [
     "SeriesKey",
     "StorageError",
     "Tombstone",
+    "delete_series",
     "read_log",
 ]

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from streamvis.logger.arrays import capture
+from streamvis.logger.control import delete_series
 from streamvis.logger.encoder import Batch, Chunk, LogEncoder, new_id
 from streamvis.logger.storage import LogStore, open_store
 from streamvis.logger.worker import FlushWorker
-from streamvis.proto import encode_frames, header_record, tombstone_record
 
 __all__ = ["DataLogger", "LoggerError"]
 
@@ -79,11 +79,7 @@ class DataLogger:
         self._encoder = LogEncoder(self.scope, writer_id, self._store.self_contained_appends)
         self._encoder.fields = self._fields
         if replace:
-            pattern = re.escape(self.scope)
-            self._store.append(encode_frames([
-                header_record(writer_id, self.scope).SerializeToString(),
-                tombstone_record(pattern).SerializeToString(),
-            ]))
+            delete_series(path, re.escape(self.scope), backend=backend)
         self._worker = FlushWorker(self._sink, buffer_max_elem, flush_interval, max_queued_batches)
         self._worker.start()
         _install_process_hooks()
