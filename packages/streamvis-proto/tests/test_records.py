@@ -1,0 +1,56 @@
+"""Record building and parsing."""
+
+import pytest
+
+from streamvis.proto import (
+    DTYPE_CODES,
+    DTYPE_STRINGS,
+    FORMAT_VERSION,
+    MAGIC,
+    DecodeError,
+    DType,
+    group_record,
+    header_record,
+    parse_record,
+    points_record,
+    tombstone_record,
+)
+
+
+def roundtrip(record):
+    return parse_record(record.SerializeToString())
+
+
+def test_header_roundtrip():
+    rec = roundtrip(header_record(2**64 - 1, "run24", created_time=12.5))
+    assert rec.WhichOneof("kind") == "header"
+    assert (rec.header.magic, rec.header.format_version) == (MAGIC, FORMAT_VERSION)
+    assert rec.header.writer_id == 2**64 - 1
+    assert (rec.header.scope, rec.header.created_time) == ("run24", 12.5)
+
+
+def test_group_roundtrip_keeps_field_order_and_64bit_id():
+    rec = roundtrip(group_record(2**63 + 5, "s", "kldiv", 3,
+                                 [("x", DType.INT64), ("y", DType.FLOAT32)], writer_id=7))
+    g = rec.group
+    assert (g.id, g.scope, g.name, g.index, g.writer_id) == (2**63 + 5, "s", "kldiv", 3, 7)
+    assert [(f.name, f.dtype) for f in g.fields] == [("x", DType.INT64), ("y", DType.FLOAT32)]
+
+
+def test_points_and_tombstone_roundtrip():
+    rec = roundtrip(points_record(9, [b"\x01" * 8, b"\x02" * 4]))
+    assert rec.points.group_id == 9 and list(rec.points.values) == [b"\x01" * 8, b"\x02" * 4]
+    rec = roundtrip(tombstone_record("run.*", "kl.*", created_time=1.0))
+    t = rec.control.tombstone
+    assert (t.scope_pattern, t.name_pattern, t.created_time) == ("run.*", "kl.*", 1.0)
+
+
+def test_dtype_table_is_little_endian_and_complete():
+    assert set(DTYPE_STRINGS) == {v for v in DType.values() if v != DType.DTYPE_UNSPECIFIED}
+    assert all(s[0] in "<|" for s in DTYPE_STRINGS.values())
+    assert DTYPE_CODES["<i8"] == DType.INT64
+
+
+def test_garbage_payload_raises_decode_error():
+    with pytest.raises(DecodeError):
+        parse_record(b"\xff\xff\xff\xff")
