@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import re
 import weakref
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from streamvis.logger.arrays import capture
+from streamvis.logger.arrays import NUMERIC_KINDS, capture
 from streamvis.logger.control import delete_series
 from streamvis.logger.encoder import Batch, Chunk, LogEncoder, new_id
 from streamvis.logger.storage import LogStore, open_store
@@ -31,8 +32,9 @@ class DataLogger:
     ``write`` validates its arguments and appends to an in-memory buffer; a daemon thread
     encodes and appends to PATH when ``buffer_max_elem`` points are buffered, every
     ``flush_interval`` seconds, on ``flush_buffer()``, on ``close()`` and at interpreter exit.
-    Backpressure: if storage falls more than ``max_queued_batches`` full buffers behind,
-    ``write`` blocks until the worker catches up; nothing is dropped. An error in the worker
+    Backpressure: if more than ``max_queued_batches * buffer_max_elem`` points wait unwritten
+    (storage is slower than training), ``write`` blocks until the worker catches up;
+    nothing is dropped. An error in the worker
     is raised (as ``LoggerError``) from the next ``write``, ``flush_buffer`` or ``close``.
 
     Example::
@@ -80,7 +82,8 @@ class DataLogger:
         self._encoder.fields = self._fields
         if replace:
             delete_series(path, re.escape(self.scope), backend=backend)
-        self._worker = FlushWorker(self._sink, buffer_max_elem, flush_interval, max_queued_batches)
+        self._worker = FlushWorker(self._sink, buffer_max_elem, flush_interval,
+                                   buffer_max_elem * max_queued_batches)
         self._worker.start()
         _install_process_hooks()
         _LIVE.add(self)
@@ -96,23 +99,20 @@ class DataLogger:
         writes are exactly equal to the corresponding sequence of scalar writes.
         """
         if self._fields.get(name) == tuple(fields):
-            row = tuple(fields.values())
-            for value in row:
+            row = (name, *fields.values())
+            for value in row[1:]:
                 kind = type(value)
                 if kind is not float and kind is not int:
                     break
-            else:  # the fast path: one point of Python numbers
+            else:  # the fast path: one point of Python numbers, no lock taken
                 worker = self._worker
                 if worker.failure is not None:
                     self._raise_failure()
-                with worker.lock:
-                    items = worker.batch.get(name)
-                    if items is None:
-                        items = worker.batch[name] = []
-                    items.append(row)
-                    worker.count += 1
-                    if worker.count >= worker.max_points:
-                        worker.hand_off_locked()
+                worker.queue.append(row)
+                worker.added += 1
+                worker.since_signal += 1
+                if worker.since_signal >= worker.max_points:
+                    worker.signal()
                 return
         self._write_arrays(name, fields)
 
@@ -124,36 +124,42 @@ class DataLogger:
         if known is not None and known != tuple(fields):
             raise ValueError(f"write({name!r}): fields {tuple(fields)} differ from "
                              f"{known}, the fields this name was first written with")
-        values = [capture(v, name, f) for f, v in fields.items()]
+        values = list(fields.values())
+        for value in values:  # the common case: host numpy arrays of one shape
+            if type(value) is not np.ndarray or value.shape != values[0].shape or \
+                    value.dtype.kind not in NUMERIC_KINDS:
+                values = [capture(v, name, f) for f, v in fields.items()]
+                break
+        else:
+            values = [v.copy() for v in values]
         shapes = [v.shape for v in values]
         for field, shape in zip(fields, shapes):
             if len(shape) > 2:
                 raise ValueError(
                     f"write({name!r}): field {field!r} has shape {shape} (rank {len(shape)}); "
                     "expected a scalar, a 1-D batch (point,) or a 2-D (index, point) array")
-        try:
-            shape = np.broadcast_shapes(*shapes)
-        except ValueError:
-            described = ", ".join(f"{f}={s}" for f, s in zip(fields, shapes))
-            raise ValueError(
-                f"write({name!r}): field shapes {described} do not match; fields must have "
-                "equal lengths (or be scalars), and 2-D fields equal (index, point) shapes"
-            ) from None
-        points = int(np.prod(shape)) if shape else 1
+        shape = shapes[0]
+        if any(s != shape for s in shapes):
+            try:
+                shape = np.broadcast_shapes(*shapes)
+            except ValueError:
+                described = ", ".join(f"{f}={s}" for f, s in zip(fields, shapes))
+                raise ValueError(
+                    f"write({name!r}): field shapes {described} do not match; fields must have "
+                    "equal lengths (or be scalars), and 2-D fields equal (index, point) shapes"
+                ) from None
+        points = math.prod(shape)
         if known is None:
             self._fields[name] = tuple(fields)
         if points == 0:
             return
         if worker.failure is not None:
             self._raise_failure()
-        with worker.lock:
-            items = worker.batch.get(name)
-            if items is None:
-                items = worker.batch[name] = []
-            items.append(Chunk(values, shape))
-            worker.count += points
-            if worker.count >= worker.max_points:
-                worker.hand_off_locked()
+        worker.queue.append(Chunk(name, values, shape, points))
+        worker.added += points
+        worker.since_signal += points
+        if worker.since_signal >= worker.max_points:
+            worker.signal()
 
     def _check_writable(self, name: Any) -> FlushWorker:
         if not isinstance(name, str) or not name:

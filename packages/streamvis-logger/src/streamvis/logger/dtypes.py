@@ -6,7 +6,7 @@ import numpy as np
 
 from streamvis.proto import DTYPE_CODES, DTYPE_STRINGS
 
-__all__ = ["decode_buffer", "encode_array", "numpy_dtype", "wire_dtype"]
+__all__ = ["decode_buffer", "numpy_dtype", "wire_dtype"]
 
 _NUMPY = {code: np.dtype(text) for code, text in DTYPE_STRINGS.items()}
 _WIRE = {np.dtype(text): code for text, code in DTYPE_CODES.items()}
@@ -28,13 +28,6 @@ def numpy_dtype(code: int) -> np.dtype:
         return _NUMPY[code]
     except KeyError:
         raise ValueError(f"unknown field dtype code {code!r}") from None
-
-
-def encode_array(array: np.ndarray) -> bytes:
-    """A 1-D array as little-endian bytes."""
-    if array.dtype.byteorder == ">":
-        array = array.astype(array.dtype.newbyteorder("<"))
-    return array.tobytes()
 
 
 def decode_buffer(buffer: bytes, code: int) -> np.ndarray:

@@ -8,23 +8,27 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from streamvis.logger.arrays import Deferred, host_array
-from streamvis.logger.dtypes import encode_array, wire_dtype
-from streamvis.proto import encode_frames, group_record, header_record, points_record
+from streamvis.logger.dtypes import wire_dtype
+from streamvis.proto import frame_parts, group_record, header_record, points_payload_parts
 
 __all__ = ["Batch", "Chunk", "LogEncoder", "new_id"]
 
 Batch = dict[str, list]
-"""Buffered writes per name, in order: tuples of Python numbers (one point each) or Chunks."""
+"""Buffered writes per name, in order: rows ``(name, value, ...)`` of Python numbers (one
+point each) or Chunks."""
 
 
 class Chunk:
     """One array write: captured field values that broadcast together to ``shape``."""
 
-    __slots__ = ("values", "shape")
+    __slots__ = ("name", "values", "shape", "points")
 
-    def __init__(self, values: list[np.ndarray | Deferred], shape: tuple[int, ...]) -> None:
+    def __init__(self, name: str, values: list[np.ndarray | Deferred], shape: tuple[int, ...],
+                 points: int) -> None:
+        self.name = name
         self.values = values
         self.shape = shape
+        self.points = points
 
 
 def new_id() -> int:
@@ -32,8 +36,14 @@ def new_id() -> int:
     return secrets.randbits(64)
 
 
+def _little_endian(array: np.ndarray) -> np.ndarray:
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("<"))
+    return np.ascontiguousarray(array)
+
+
 def _python_column(column: Sequence[int | float], name: str, field: str) -> np.ndarray:
-    if all(type(v) is int for v in column):
+    if set(map(type, column)) == {int}:
         try:
             return np.array(column, dtype=np.int64)
         except OverflowError:
@@ -44,7 +54,8 @@ def _python_column(column: Sequence[int | float], name: str, field: str) -> np.n
 
 
 def _rows_to_columns(rows: list[tuple], name: str, fields: Sequence[str]) -> list[np.ndarray]:
-    return [_python_column(col, name, f) for col, f in zip(zip(*rows), fields, strict=True)]
+    columns = list(zip(*rows))[1:]  # column 0 holds the name
+    return [_python_column(col, name, f) for col, f in zip(columns, fields, strict=True)]
 
 
 def _chunk_to_columns(chunk: Chunk) -> list[np.ndarray]:
@@ -65,6 +76,11 @@ def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[tuple[int,
         if rows:
             yield 0, _rows_to_columns(rows, name, fields)
             rows = []
+        values = item.values
+        if len(item.shape) == 1 and all(type(v) is np.ndarray and v.shape == item.shape
+                                         for v in values):
+            yield 0, values  # the common case needs no broadcasting
+            continue
         columns = _chunk_to_columns(item)
         for index in range(columns[0].shape[0]):
             yield index, [c[index] for c in columns]
@@ -93,38 +109,42 @@ class LogEncoder:
         if self.self_contained:
             self._declared.clear()
             self._header_written = False
-        payloads: list[bytes] = []
+        parts: list = []
         for batch in batches:
             for name, items in batch.items():
                 if items:
-                    self._encode_name(name, items, payloads)
-        if not payloads:
+                    self._encode_name(name, items, parts)
+        if not parts:
             return b""
         if not self._header_written:
             header = header_record(self.writer_id, self.scope).SerializeToString()
-            payloads.insert(0, header)
+            parts[:0] = frame_parts([header])
             self._header_written = True
-        return encode_frames(payloads)
+        return b"".join(parts)
 
-    def _encode_name(self, name: str, items: list, payloads: list[bytes]) -> None:
+    def _encode_name(self, name: str, items: list, parts: list) -> None:
         fields = self.fields[name]
         runs: dict[int, list[tuple[tuple[int, ...], list[list[np.ndarray]]]]] = {}
+        signatures: dict[tuple, tuple[int, ...]] = {}
         for index, arrays in _lines(items, name, fields):
-            signature = tuple(wire_dtype(a.dtype) for a in arrays)
+            dtypes = tuple([a.dtype for a in arrays])
+            signature = signatures.get(dtypes)
+            if signature is None:
+                signature = signatures[dtypes] = tuple(wire_dtype(d) for d in dtypes)
             line = runs.setdefault(index, [])
             if line and line[-1][0] == signature:
                 line[-1][1].append(arrays)
             else:
                 line.append((signature, [arrays]))
         for index, line in runs.items():
-            for signature, parts in line:
-                group_id = self._group_id(name, index, fields, signature, payloads)
-                columns = [np.concatenate(col) if len(col) > 1 else col[0] for col in zip(*parts)]
-                buffers = [encode_array(np.ascontiguousarray(c)) for c in columns]
-                payloads.append(points_record(group_id, buffers).SerializeToString())
+            for signature, pieces in line:
+                group_id = self._group_id(name, index, fields, signature, parts)
+                columns = [[_little_endian(np.concatenate(column) if len(column) > 1
+                                           else column[0])] for column in zip(*pieces)]
+                parts += frame_parts(points_payload_parts(group_id, columns))
 
     def _group_id(self, name: str, index: int, fields: Sequence[str],
-                  signature: tuple[int, ...], payloads: list[bytes]) -> int:
+                  signature: tuple[int, ...], parts: list) -> int:
         key = (name, index, signature)
         group_id = self._group_ids.get(key)
         if group_id is None:
@@ -132,6 +152,6 @@ class LogEncoder:
         if group_id not in self._declared:
             record = group_record(group_id, self.scope, name, index,
                                   list(zip(fields, signature)), self.writer_id)
-            payloads.append(record.SerializeToString())
+            parts += frame_parts([record.SerializeToString()])
             self._declared.add(group_id)
         return group_id

@@ -16,6 +16,7 @@ from streamvis.proto.framing import (
     FrameDecoder,
     encode_frame,
     encode_frames,
+    frame_parts,
     masked_crc32c,
 )
 from streamvis.proto.records import (
@@ -27,6 +28,7 @@ from streamvis.proto.records import (
     group_record,
     header_record,
     parse_record,
+    points_payload_parts,
     points_record,
     tombstone_record,
 )
@@ -50,10 +52,12 @@ __all__ = [
     "Tombstone",
     "encode_frame",
     "encode_frames",
+    "frame_parts",
     "group_record",
     "header_record",
     "masked_crc32c",
     "parse_record",
+    "points_payload_parts",
     "points_record",
     "tombstone_record",
 ]

@@ -8,7 +8,7 @@ be read by ``tf.data.TFRecordDataset``.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import crc32c as _crc32c
 
@@ -18,6 +18,7 @@ __all__ = [
     "FrameDecoder",
     "encode_frame",
     "encode_frames",
+    "frame_parts",
     "masked_crc32c",
 ]
 
@@ -29,6 +30,7 @@ FRAME_OVERHEAD = 16  # header + trailing payload crc
 DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 _crc = _crc32c.crc32c
+Buffer = bytes | bytearray | memoryview
 
 
 def masked_crc32c(data: bytes | bytearray | memoryview) -> int:
@@ -43,6 +45,20 @@ def encode_frame(payload: bytes | bytearray | memoryview) -> bytes:
     return b"".join(
         (length, _CRC.pack(masked_crc32c(length)), payload, _CRC.pack(masked_crc32c(payload)))
     )
+
+
+def frame_parts(parts: Sequence[Buffer]) -> list[Buffer]:
+    """Frame one payload given as consecutive parts, without joining them.
+
+    Returns ``[header, *parts, trailer]``; ``b"".join`` of the result is the frame. Lets a
+    writer frame large value buffers with a single copy (the final join).
+    """
+    length = _LENGTH.pack(sum(len(p) for p in parts))
+    crc = 0
+    for part in parts:
+        crc = _crc(part, crc)
+    masked = (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+    return [length + _CRC.pack(masked_crc32c(length)), *parts, _CRC.pack(masked)]
 
 
 def encode_frames(payloads: Iterable[bytes | bytearray | memoryview]) -> bytes:

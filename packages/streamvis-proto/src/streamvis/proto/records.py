@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Sequence
 
@@ -18,11 +19,14 @@ __all__ = [
     "group_record",
     "header_record",
     "parse_record",
+    "points_payload_parts",
     "points_record",
     "tombstone_record",
 ]
 
 MAGIC = "streamvis"
+_FIXED64 = struct.Struct("<Q")
+Buffer = bytes | bytearray | memoryview
 FORMAT_VERSION = 1
 
 # Wire dtype code <-> numpy dtype string (little-endian), so that readers in any language, and
@@ -78,6 +82,39 @@ def points_record(group_id: int, buffers: Sequence[bytes]) -> pb.Record:
     p.group_id = group_id
     p.values.extend(buffers)
     return rec
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def points_payload_parts(group_id: int, fields: Sequence[Sequence[Buffer]]) -> list[Buffer]:
+    """The serialized ``Record{points: Points{group_id, values}}`` as a list of parts.
+
+    ``fields`` holds, per field, the consecutive little-endian buffers that make up its value
+    buffer (any objects supporting the buffer protocol, e.g. contiguous numpy arrays). The
+    bytes are exactly what ``points_record(...).SerializeToString()`` produces, but the value
+    buffers are referenced, not copied, so large batches cost one copy when framed and joined.
+    """
+    body: list[Buffer] = []
+    size = 0
+    if group_id:
+        head = b"\x09" + _FIXED64.pack(group_id)  # field 1, fixed64
+        body.append(head)
+        size += len(head)
+    for parts in fields:
+        views = [memoryview(p).cast("B") for p in parts]
+        length = sum(v.nbytes for v in views)
+        head = b"\x12" + _varint(length)  # field 2, length-delimited
+        body.append(head)
+        body.extend(views)
+        size += len(head) + length
+    return [b"\x1a" + _varint(size), *body]  # Record field 3 (points), length-delimited
 
 
 def tombstone_record(scope_pattern: str, name_pattern: str = "",
