@@ -77,3 +77,11 @@ def test_oversized_record_is_damage():
 def test_max_record_bytes_must_be_positive():
     with pytest.raises(ValueError, match="max_record_bytes"):
         FrameDecoder(max_record_bytes=0)
+
+
+def test_frame_parts_equals_framing_the_joined_payload():
+    from streamvis.proto import frame_parts
+
+    parts = [b"ab", memoryview(b"cde"), bytearray(b""), b"f" * 1000]
+    assert b"".join(frame_parts(parts)) == encode_frame(b"ab" + b"cde" + b"f" * 1000)
+    assert b"".join(frame_parts([])) == encode_frame(b"")

@@ -54,3 +54,13 @@ def test_dtype_table_is_little_endian_and_complete():
 def test_garbage_payload_raises_decode_error():
     with pytest.raises(DecodeError):
         parse_record(b"\xff\xff\xff\xff")
+
+
+@pytest.mark.parametrize("group_id", [0, 1, 2**64 - 1])
+@pytest.mark.parametrize("buffers", [[], [b""], [b"\x01" * 8, b"\x02" * 300], [b"z" * 70000]])
+def test_points_payload_parts_match_protobuf(group_id, buffers):
+    from streamvis.proto import points_payload_parts
+
+    split = [[b[: len(b) // 2], memoryview(b[len(b) // 2:])] for b in buffers]
+    parts = points_payload_parts(group_id, split)
+    assert b"".join(parts) == points_record(group_id, buffers).SerializeToString()
