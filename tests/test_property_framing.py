@@ -48,3 +48,17 @@ def test_records_round_trip_through_frames(recs, cut):
     decoder = FrameDecoder()
     out = decoder.feed(stream[:cut]) + decoder.feed(stream[cut:])
     assert [parse_record(p) for p in out] == recs
+
+
+@settings(max_examples=200, deadline=None)
+@given(rec=records)
+def test_fast_points_parser_agrees_with_protobuf(rec):
+    from streamvis.proto import parse_points_fast
+
+    fast = parse_points_fast(memoryview(rec.SerializeToString()))
+    if rec.WhichOneof("kind") == "points":
+        assert fast is not None
+        assert fast[0] == rec.points.group_id
+        assert [bytes(v) for v in fast[1]] == list(rec.points.values)
+    else:
+        assert fast is None

@@ -64,3 +64,17 @@ def test_points_payload_parts_match_protobuf(group_id, buffers):
     split = [[b[: len(b) // 2], memoryview(b[len(b) // 2:])] for b in buffers]
     parts = points_payload_parts(group_id, split)
     assert b"".join(parts) == points_record(group_id, buffers).SerializeToString()
+
+
+def test_parse_points_fast_agrees_with_protobuf():
+    from streamvis.proto import parse_points_fast
+
+    for gid, buffers in [(0, []), (5, [b""]), (2**64 - 1, [b"a" * 200, b"b" * 3])]:
+        payload = memoryview(points_record(gid, buffers).SerializeToString())
+        group_id, values = parse_points_fast(payload)
+        assert group_id == gid and [bytes(v) for v in values] == buffers
+    for other in (header_record(1, "s"), group_record(1, "s", "n", 0, []), tombstone_record("a")):
+        assert parse_points_fast(memoryview(other.SerializeToString())) is None
+    truncated = memoryview(points_record(3, [b"abc"]).SerializeToString())[:-1]
+    assert parse_points_fast(truncated) is None
+    assert parse_points_fast(memoryview(b"\x1a\x80")) is None

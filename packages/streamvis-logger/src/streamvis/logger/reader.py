@@ -10,7 +10,13 @@ import numpy as np
 from streamvis.logger.dtypes import decode_buffer
 from streamvis.logger.series import Series, SeriesKey
 from streamvis.logger.storage import StorageError, open_source
-from streamvis.proto import DEFAULT_MAX_RECORD_BYTES, DecodeError, FrameDecoder, parse_record
+from streamvis.proto import (
+    DEFAULT_MAX_RECORD_BYTES,
+    DecodeError,
+    FrameDecoder,
+    parse_points_fast,
+    parse_record,
+)
 
 __all__ = ["LogReader", "ReadStats", "Tombstone", "read_log"]
 
@@ -130,6 +136,10 @@ class LogReader:
     def _apply(self, payload: memoryview, pending: dict[SeriesKey, _Pending],
                tombstones: list[Tombstone]) -> None:
         self.stats.records += 1
+        fast = parse_points_fast(payload)
+        if fast is not None:
+            self._apply_points(fast[0], fast[1], pending)
+            return
         try:
             record = parse_record(payload)
         except DecodeError:
@@ -137,7 +147,7 @@ class LogReader:
             return
         kind = record.WhichOneof("kind")
         if kind == "points":
-            self._apply_points(record.points, pending)
+            self._apply_points(record.points.group_id, record.points.values, pending)
         elif kind == "group":
             g = record.group
             self._groups[g.id] = _GroupInfo((g.scope, g.name, g.index),
@@ -155,16 +165,16 @@ class LogReader:
                 del pending[key]
             tombstones.append(tomb)
 
-    def _apply_points(self, points, pending: dict[SeriesKey, _Pending]) -> None:
-        info = self._groups.get(points.group_id)
+    def _apply_points(self, group_id: int, values, pending: dict[SeriesKey, _Pending]) -> None:
+        info = self._groups.get(group_id)
         if info is None:
             self.stats.orphan_points += 1
             return
-        if len(points.values) != len(info.fields):
+        if len(values) != len(info.fields):
             self.stats.bad_records += 1
             return
         try:
-            arrays = [decode_buffer(buf, code) for buf, code in zip(points.values, info.dtypes)]
+            arrays = [decode_buffer(buf, code) for buf, code in zip(values, info.dtypes)]
         except ValueError:
             self.stats.bad_records += 1
             return

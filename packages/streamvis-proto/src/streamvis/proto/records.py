@@ -19,6 +19,7 @@ __all__ = [
     "group_record",
     "header_record",
     "parse_record",
+    "parse_points_fast",
     "points_payload_parts",
     "points_record",
     "tombstone_record",
@@ -115,6 +116,52 @@ def points_payload_parts(group_id: int, fields: Sequence[Sequence[Buffer]]) -> l
         body.extend(views)
         size += len(head) + length
     return [b"\x1a" + _varint(size), *body]  # Record field 3 (points), length-delimited
+
+
+def _read_varint(view: memoryview, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = view[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def parse_points_fast(payload: memoryview) -> tuple[int, list[memoryview]] | None:
+    """Zero-copy parse of a canonically encoded points Record: ``(group_id, value buffers)``.
+
+    The buffers are slices of ``payload``. Returns ``None`` for anything else (another record
+    kind, unknown fields, non-canonical encoding): parse those with ``parse_record``.
+    """
+    try:
+        if not payload or payload[0] != 0x1A:
+            return None
+        size, pos = _read_varint(payload, 1)
+        end = len(payload)
+        if pos + size != end:
+            return None
+        group_id = 0
+        values: list[memoryview] = []
+        if pos < end and payload[pos] == 0x09:
+            if pos + 9 > end:
+                return None
+            (group_id,) = _FIXED64.unpack_from(payload, pos + 1)
+            pos += 9
+        while pos < end:
+            if payload[pos] != 0x12:
+                return None
+            length, pos = _read_varint(payload, pos + 1)
+            if pos + length > end:
+                return None
+            values.append(payload[pos:pos + length])
+            pos += length
+        return group_id, values
+    except (IndexError, ValueError):
+        return None
 
 
 def tombstone_record(scope_pattern: str, name_pattern: str = "",

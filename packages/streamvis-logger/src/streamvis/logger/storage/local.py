@@ -9,7 +9,7 @@ from streamvis.logger.storage.base import Chunk, LogSource, LogStore, StorageErr
 
 __all__ = ["LocalSource", "LocalStore", "local_path"]
 
-_READ_CHUNK = 64 * 1024 * 1024
+_READ_CHUNK = 256 * 1024 * 1024  # bytes per read: bounds memory, keeps copies few
 
 
 def local_path(url: str) -> str:
