@@ -3,7 +3,8 @@
 One run on one machine:
 
 1. a streamvis log of ``--points`` points (int64 x, float32 y, one spike) written in batches of
-   ``--batch`` (one Points record per batch, as the logger's default 10k-point buffer makes);
+   ``--batch`` with ``buffer_max_elem=--batch`` (the worker may merge queued buffers into
+   larger records; the setup line prints the record count);
    ``read_log`` decodes it, median of ``--repeat``;
 2. the first ``--tb-points`` of the same points written with tensorboardX ``add_scalar`` to an
    event file, and the same count as a streamvis log; ``EventAccumulator`` (size_guidance
@@ -29,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import check, environment, fmt_ns, fmt_rate, median_of, print_table, timed  # noqa: E402
 
 from streamvis.logger import DataLogger, read_log  # noqa: E402
+from streamvis.proto import FrameDecoder  # noqa: E402
 
 SPIKE = np.float32(1.0e6)
 
@@ -70,6 +72,14 @@ def warm_up_event_accumulator(workdir: str) -> None:
     acc = EventAccumulator(logdir, size_guidance={"scalars": 0})
     acc.Reload()
     check(len(acc.Scalars("loss")) == 10, "EventAccumulator warm-up did not read 10 points")
+
+
+def count_records(path: str) -> int:
+    with open(path, "rb") as f:
+        decoder = FrameDecoder()
+        count = len(decoder.feed(f.read())) + len(decoder.finish())
+    check(decoder.skipped_bytes == 0, f"{path}: {decoder.skipped_bytes} damaged bytes")
+    return count
 
 
 def check_streamvis(series: list, x: np.ndarray, y: np.ndarray, what: str) -> None:
@@ -139,7 +149,8 @@ def main() -> None:
         write_streamvis(big, x, y, args.batch)
         write_streamvis(small, tx, ty, args.batch)
         print(f"setup: wrote streamvis logs in {time.perf_counter() - start:.1f} s "
-              f"({os.path.getsize(big):,} and {os.path.getsize(small):,} bytes)")
+              f"({os.path.getsize(big):,} bytes in {count_records(big)} records, "
+              f"{os.path.getsize(small):,} bytes in {count_records(small)} records)")
         start = time.perf_counter()
         write_tensorboardx(logdir, tx, ty)
         size = sum(os.path.getsize(os.path.join(logdir, f)) for f in os.listdir(logdir))
@@ -159,7 +170,8 @@ def main() -> None:
         ["TensorBoard EventAccumulator", f"{args.tb_points:,}", args.tb_repeat, f"{t_ea:.3f}",
          fmt_ns(t_ea / args.tb_points), fmt_rate(args.tb_points / t_ea)],
     ]
-    print(f"\n### Reading a log (int64 x, float32 y; streamvis records of {args.batch:,} points)\n")
+    print(f"\n### Reading a log (int64 x, float32 y; streamvis written in {args.batch:,}-point "
+          "batches, EventAccumulator size_guidance scalars=0)\n")
     print_table(["reader", "points", "runs (median)", "seconds", "ns/point", "points/s"], rows)
     rate_big = args.points / t_big
     rate_ea = args.tb_points / t_ea

@@ -190,3 +190,66 @@ def storage_url(request, tmp_path) -> tuple[str, Emulator | None]:
         return f"memory://t{uuid.uuid4().hex[:12]}/run", None
     emu = request.getfixturevalue("s3_emulator" if kind == "s3" else "gcs_emulator")
     return f"{'s3' if kind == 's3' else 'gs'}://{emu.make_bucket()}/logs/run", emu
+
+
+class StallingProxy:
+    """A TCP proxy to an emulator that stops forwarding uploads after ``stall_after`` bytes
+    (client to server, all connections together) and sets ``stalled``: a client killed then
+    is deterministically in the middle of an upload."""
+
+    def __init__(self, target: str, stall_after: int) -> None:
+        import threading
+
+        self.target_port = int(target.rsplit(":", 1)[1])
+        self.stall_after = stall_after
+        self.sent = 0
+        self.stalled = threading.Event()
+        self._lock = threading.Lock()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._sockets: list[socket.socket] = [self._server]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self._sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, upload: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if upload:
+                    with self._lock:
+                        room = self.stall_after - self.sent
+                        self.sent += len(data)
+                    if room <= 0 or room < len(data):
+                        dst.sendall(data[:max(room, 0)])
+                        self.stalled.set()
+                        return  # hold the rest: the upload never completes
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+def env_via(emu: Emulator, endpoint: str) -> dict[str, str]:
+    """A subprocess environment reaching ``emu`` through ``endpoint`` (e.g. a proxy)."""
+    env = emulator_env(emu)
+    for key in ("AWS_ENDPOINT_URL", "FSSPEC_S3_ENDPOINT_URL", "STORAGE_EMULATOR_HOST"):
+        if key in env:
+            env[key] = endpoint
+    return env

@@ -89,9 +89,19 @@ class _OneLineFormatter(logging.Formatter):
         return f"{PROG}: {record.levelname.lower()}: {record.name}: {text}"
 
 
+_SHOWN_LOGGERS = ("streamvis", "bokeh", "tornado")
+
+
+def _shown(record: logging.LogRecord) -> bool:
+    """Our own and the web server's warnings; storage libraries' errors reach the user as
+    exceptions (one line from ``main``), so their retry chatter is left out."""
+    return record.levelno >= logging.CRITICAL or record.name.split(".")[0] in _SHOWN_LOGGERS
+
+
 def _configure_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLineFormatter())
+    handler.addFilter(_shown)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.WARNING)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from bokeh.models import (Column, ColumnDataSource, GlyphRenderer, HoverTool, Legend,
                           LegendItem)
+from bokeh.core.property.descriptors import UnsetValueError
 from bokeh.plotting import figure
 
 from streamvis.logger import SeriesKey
@@ -87,7 +88,10 @@ class FigureView:
 
     def plot_width(self) -> int:
         """The canvas width in pixels as last reported by the browser (0 if not yet known)."""
-        width = self.active.inner_width
+        try:
+            width = self.active.inner_width
+        except UnsetValueError:   # not yet reported by the browser
+            return 0
         return width if isinstance(width, int) else 0
 
     def set_log(self, log: bool) -> None:
@@ -127,9 +131,10 @@ class FigureView:
             kwargs["color"] = color
         for fig in self.figs:
             r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=raw,
-                                                   name=key[0], tags=["raw"], **kwargs)
-            s = fig.line(x=self.xcol, y=self.ycol, source=smooth, name=key[0], tags=["smooth"],
+                                                   name=key[0], **kwargs)
+            s = fig.line(x=self.xcol, y=self.ycol, source=smooth, name=key[0],
                          line_color=_line_color(kwargs), line_width=2, visible=False)
+            r.tags, s.tags = ["raw"], ["smooth"]
             item = LegendItem(label=label, renderers=[r, s])
             fig.legend[0].items = [*fig.legend[0].items, item]
             glyphs.renderers.append(r)
