@@ -3,10 +3,16 @@
 # Debian chromium (browser tests), a venv at .venv with the four packages installed editable,
 # test tools, storage backends, emulators, TensorFlow (TFRecord compatibility) and torch (CPU).
 #
-#   bash dev/setup.sh            # everything (tests, benchmarks)
-#   SETUP_MINIMAL=1 bash dev/setup.sh   # only the packages: enough for `streamvis quickstart`
+#   bash dev/setup.sh              # everything (tests, benchmarks)
+#   bash dev/setup.sh --minimal    # only the four packages: enough for `streamvis quickstart`
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+  --minimal) SETUP_MINIMAL=1 ;;
+  "") ;;
+  *) echo "usage: bash dev/setup.sh [--minimal]" >&2; exit 2 ;;
+esac
 
 PY="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"

@@ -79,8 +79,6 @@ class SeriesStore:
     def append(self, series: Series) -> None:
         """Append a chunk of points to its series (created on first use)."""
         n = len(series)
-        if n == 0 and series.key in self._entries:
-            return
         chunk = {name: np.asarray(col).reshape(-1) for name, col in series.columns.items()}
         for name, col in chunk.items():
             if len(col) != n:
@@ -115,7 +113,8 @@ class SeriesStore:
             array = entry.columns.get(name)
             if array is None:
                 array = np.empty(capacity, dtype)
-                array[:old] = np.nan
+                if old:  # earlier rows lacked this field (dtype is float then)
+                    array[:old] = np.nan
                 entry.sorted_fields[name] = True
             elif array.dtype != dtype or len(array) != capacity:
                 grown = np.empty(capacity, dtype)
