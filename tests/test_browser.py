@@ -1,0 +1,427 @@
+"""End to end in a real browser: a streamvis server (subprocess) against a log written by
+``DataLogger``, pages opened in headless Debian Chromium (Playwright), and assertions read from
+the page's own Bokeh document (glyphs, points held, pixel sizes) and its DOM.
+
+One server and one browser serve the whole module; each test owns its own series names (one
+figure per test in the schema below), so tests do not disturb each other's counts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+    pytest.skip("Debian chromium is not installed", allow_module_level=True)
+
+from streamvis.logger import DataLogger, delete_series  # noqa: E402
+
+from support_browser import (FIGURES_JS, chromium, dumps, screenshot,  # noqa: E402
+                             streamvis_server, wait_until)
+
+pytestmark = pytest.mark.browser
+
+EVIL = "<img src=x onerror=alert(1)>"
+BIG_N = 200_000
+SPIKE_AT, SPIKE = 123_457, 50.0
+VIEWPORT = {"width": 1200, "height": 800}
+SETTLE_S = 30.0      # generous: two cores shared with other test runs
+
+SCHEMA = """
+loss:
+  scope_pattern: .*
+  group_pattern: loss
+  figure_kwargs: {title: Loss}
+  glyph_kind: line
+  columns: [x, y]
+attn:
+  scope_pattern: .*
+  group_pattern: attn
+  palette: Viridis6
+  glyph_kind: line
+  columns: [x, y]
+live:
+  scope_pattern: .*
+  group_pattern: live
+  glyph_kind: scatter
+  columns: [x, y]
+big:
+  scope_pattern: .*
+  group_pattern: big
+  glyph_kind: line
+  columns: [x, y]
+gone:
+  scope_pattern: .*
+  group_pattern: gone
+  glyph_kind: line
+  columns: [x, y]
+xss:
+  scope_pattern: .*
+  group_pattern: xss
+  glyph_kind: line
+  columns: [x, y]
+"""
+FIGURES = ["loss", "attn", "live", "big", "gone", "xss"]
+
+VIRIDIS6 = [c.upper() for c in __import__("bokeh.palettes").palettes.Viridis6]
+
+# Per figure shown: [tags of each raw glyph's source, its length, its line/fill colour, label]
+GLYPHS_JS = """(fig) => {
+  const out = [];
+  for (const m of Bokeh.documents[0].all_models) {
+    if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== fig) continue;
+    const labels = new Map();
+    const legends = [...m.center, ...m.left, ...m.right, ...m.above, ...m.below]
+      .filter(x => x.type === 'Legend');
+    for (const legend of legends)
+      for (const item of legend.items) {
+        const label = item.label && item.label.value !== undefined ? item.label.value : item.label;
+        for (const r of item.renderers) labels.set(r, label);
+      }
+    for (const r of m.renderers) {
+      if (!(r.tags || []).includes('raw')) continue;
+      const g = r.glyph;
+      let color = g.line_color !== undefined ? g.line_color : g.fill_color;
+      if (color && color.value !== undefined) color = color.value;
+      out.push([r.data_source.tags.slice(1), r.data_source.get_length(),
+                typeof color === 'string' ? color : JSON.stringify(color), labels.get(r)]);
+    }
+  }
+  return out;
+}"""
+
+# Pixel boxes of each figure on the page (the views' elements), by figure name.
+SIZES_JS = """() => {
+  const out = {};
+  for (const m of Bokeh.documents[0].all_models) {
+    if (!(m.tags || []).includes('streamvis-figure')) continue;
+    const view = Bokeh.index.find_one(m);
+    if (!view) continue;
+    const r = view.el.getBoundingClientRect();
+    out[m.tags[1]] = [r.x, r.y, r.width, r.height, m.inner_width];
+  }
+  return out;
+}"""
+
+# One figure's first raw source: [x min, x max, length, max y, all x steps equal to 1]
+SOURCE_JS = """(fig) => {
+  for (const m of Bokeh.documents[0].all_models) {
+    if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== fig) continue;
+    for (const r of m.renderers) {
+      if (!(r.tags || []).includes('raw')) continue;
+      const x = r.data_source.data.x, y = r.data_source.data.y;
+      if (!x.length) return [null, null, 0, null, false];
+      let ymax = -Infinity, unit = true;
+      for (let i = 0; i < x.length; i++) {
+        if (y[i] > ymax) ymax = y[i];
+        if (i && x[i] - x[i - 1] !== 1) unit = false;
+      }
+      return [x[0], x[x.length - 1], x.length, ymax, unit, m.inner_width];
+    }
+  }
+  return null;
+}"""
+
+# Zoom one figure's x range from JS the way Bokeh's zoom tools do: set the range through the
+# plot view (which marks it as set interactively, so auto-ranging leaves it alone), then emit
+# RangesUpdate. (A bare ``x_range.setv`` is not a zoom: DataRange1d re-fits it to the data on
+# the next change, and the server sees it only as an auto-range.)
+ZOOM_JS = """([fig, start, end]) => {
+  for (const m of Bokeh.documents[0].all_models) {
+    if ((m.tags || []).includes('streamvis-figure') && m.tags[1] === fig) {
+      const view = Bokeh.index.find_one(m);
+      view.update_range({xrs: new Map([[m.x_range, {start: start, end: end}]]), yrs: new Map()});
+      view.trigger_ranges_update_event();
+      return [m.x_range.start, m.x_range.end];
+    }
+  }
+  return null;
+}"""
+
+
+@dataclass
+class Site:
+    """The module's server: its URL, the log, and the loggers writing to it."""
+
+    url: str
+    log: str
+    loggers: dict[str, DataLogger] = field(default_factory=dict)
+
+    def logger(self, scope: str) -> DataLogger:
+        if scope not in self.loggers:
+            self.loggers[scope] = DataLogger(scope).init(self.log, flush_interval=0.2)
+        return self.loggers[scope]
+
+    def write(self, scope: str, name: str, **fields: Any) -> None:
+        logger = self.logger(scope)
+        logger.write(name, **fields)
+        logger.flush_buffer()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("browser")
+    schema = root / "schema.yaml"
+    schema.write_text(SCHEMA)
+    log = str(root / "run.svl")
+    s = Site("", log)
+    rng = np.random.default_rng(0)
+    s.write("run1", "loss", x=np.arange(100), y=rng.random(100))
+    s.write("run2", "loss", x=np.arange(60), y=rng.random(60))
+    s.write("run1", "attn", x=np.arange(50), y=rng.random((3, 50)))
+    s.write("live1", "live", x=np.arange(10), y=rng.random(10))
+    big_y = np.sin(np.arange(BIG_N) / 5000.0)
+    big_y[SPIKE_AT] = SPIKE
+    s.write("long", "big", x=np.arange(BIG_N), y=big_y)
+    s.write("doomed", "gone", x=np.arange(20), y=rng.random(20))
+    s.write("kept", "gone", x=np.arange(30), y=rng.random(30))
+    s.write(EVIL, "xss", x=np.arange(5), y=rng.random(5))
+    with streamvis_server(str(schema), log, poll=0.2) as url:
+        s.url = url
+        yield s
+    for logger in s.loggers.values():
+        logger.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page; ``page.dialogs`` collects every alert/confirm the page tries to open."""
+    context = browser.new_context(viewport=VIEWPORT)
+    p = context.new_page()
+    p.set_default_timeout(SETTLE_S * 1000)
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    p.on("dialog", on_dialog)
+    p.dialogs = dialogs
+    yield p
+    context.close()
+
+
+def open_doc(page: Any, url: str) -> None:
+    """Navigate and wait until BokehJS holds the document and is idle."""
+    page.goto(url)
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].roots().length > 0")
+    page.wait_for_function("() => Bokeh.documents[0].is_idle")
+
+
+def glyphs(page: Any, fig: str) -> dict[tuple[str, ...], int]:
+    """(scope, name, index) -> points held, for one figure's raw glyphs."""
+    return {tuple(map(str, tags)): n for tags, n, _, _ in page.evaluate(GLYPHS_JS, fig)}
+
+
+def settled_sizes(page: Any) -> dict[str, list[float]]:
+    """Figure boxes once two readings 400 ms apart agree (layout settles after is_idle)."""
+    last = None
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        now = page.evaluate(SIZES_JS)
+        if now and now == last:
+            return now
+        last = now
+        page.wait_for_timeout(400)
+    return last or {}
+
+
+def near(a: float, b: float, rel: float = 0.03, abs_px: float = 3.0) -> bool:
+    return abs(a - b) <= max(abs_px, rel * max(abs(a), abs(b)))
+
+
+# -- what the page holds ------------------------------------------------------------------
+
+
+def test_figures_hold_one_glyph_per_scope_and_index_with_all_points(site: Site,
+                                                                     page: Any) -> None:
+    open_doc(page, site.url + "/?rows=loss,attn")
+    want = {"loss:linear": {"run1|loss|0": 100, "run2|loss|0": 60},
+            "attn:linear": {"run1|attn|0": 50, "run1|attn|1": 50, "run1|attn|2": 50}}
+    got = wait_until(page, lambda: page.evaluate(FIGURES_JS), lambda v: v == want)
+    assert got == want, dumps(got)
+    attn = page.evaluate(GLYPHS_JS, "attn")
+    # palette colour per index, one legend entry "scope/index" per glyph
+    assert sorted((t[2], c.upper(), label) for t, _, c, label in attn) == [
+        (i, VIRIDIS6[i], f"run1/{i}") for i in range(3)]
+
+
+def test_appended_points_new_scopes_and_indexes_arrive_live(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/?rows=live")
+    start = wait_until(page, lambda: glyphs(page, "live"), lambda v: v)
+    assert start == {("live1", "live", "0"): 10}, start
+    site.write("live1", "live", x=np.arange(10, 35), y=np.ones(25))
+    t0 = time.monotonic()
+    got = wait_until(page, lambda: glyphs(page, "live"),
+                     lambda v: v.get(("live1", "live", "0")) == 35, timeout=SETTLE_S)
+    latency = time.monotonic() - t0
+    assert got == {("live1", "live", "0"): 35}, got
+    assert latency < 10.0, f"new points took {latency:.1f} s to reach the page"
+    # a new index of the same scope and a new writer (scope) each get their own glyph
+    site.write("live1", "live", x=np.arange(35, 40), y=np.ones((2, 5)))
+    site.write("live2", "live", x=np.arange(7), y=np.zeros(7))
+    want = {("live1", "live", "0"): 40, ("live1", "live", "1"): 5, ("live2", "live", "0"): 7}
+    got = wait_until(page, lambda: glyphs(page, "live"), lambda v: v == want,
+                     timeout=SETTLE_S)
+    assert got == want, got
+    labels = sorted(label for _, _, _, label in page.evaluate(GLYPHS_JS, "live"))
+    assert labels == ["live1/0", "live1/1", "live2/0"]
+
+
+# -- layouts ------------------------------------------------------------------------------
+
+
+def test_rows_layout_sizes_follow_the_requested_ratios(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/?rows=loss,attn;live&width=1,2,1&height=1,2")
+    box = settled_sizes(page)
+    screenshot(page, "layout-rows.png")
+    assert set(box) == {"loss", "attn", "live"}, box
+    (ax, ay, aw, ah, _), (bx, by, bw, bh, _), (cx, cy, cw, ch, _) = (
+        box["loss"], box["attn"], box["live"])
+    assert near(bw, 2 * aw), box                      # A : B = 1 : 2 in the first row
+    assert near(cw, aw + bw) and near(cw, VIEWPORT["width"]), box   # C fills the width
+    assert near(ah, bh) and near(ch, 2 * ah), box     # rows 1 : 2
+    assert near(ay, by) and near(bx, ax + aw) and near(cy, ay + ah), box
+    assert cy + ch <= VIEWPORT["height"] + 1 and near(cy + ch, VIEWPORT["height"]), box
+    # the plots follow the window
+    page.set_viewport_size({"width": 900, "height": 600})
+    box = settled_sizes(page)
+    assert near(box["live"][2], 900) and near(box["attn"][2], 2 * box["loss"][2]), box
+    assert near(box["live"][3], 2 * box["loss"][3]), box
+
+
+def test_cols_layout_sizes_follow_the_requested_ratios(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/?cols=loss,attn;live&width=2,1&height=1,2,1")
+    box = settled_sizes(page)
+    screenshot(page, "layout-cols.png")
+    assert set(box) == {"loss", "attn", "live"}, box
+    (ax, ay, aw, ah, _), (bx, by, bw, bh, _), (cx, cy, cw, ch, _) = (
+        box["loss"], box["attn"], box["live"])
+    assert near(aw, bw) and near(aw, 2 * cw), box     # columns 2 : 1
+    assert near(aw + cw, VIEWPORT["width"]), box
+    assert near(bh, 2 * ah) and near(ch, ah + bh), box   # A : B = 1 : 2, C full height
+    assert near(ax, bx) and near(by, ay + ah) and near(cx, ax + aw) and near(cy, ay), box
+
+
+def test_index_page_lists_every_figure_with_working_links(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/")
+    links = wait_until(page, lambda: page.locator("a").evaluate_all(
+        "els => els.map(e => [e.textContent, e.getAttribute('href')])"), lambda v: len(v) > 0)
+    screenshot(page, "index.png")
+    by_text = dict(links)
+    for name in FIGURES:
+        assert by_text.get(name) == f"/?rows={name}", links
+    text = page.locator(".sv-scope").all_text_contents()
+    assert {"run1", "run2", "live1", "long", "doomed", "kept", EVIL} <= set(text), text
+    page.locator("a", has_text="attn").first.click()
+    page.wait_for_url("**/?rows=attn")
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].roots().length > 0")
+    got = wait_until(page, lambda: glyphs(page, "attn"), lambda v: len(v) == 3)
+    assert set(got.values()) == {50}, got
+
+
+def test_bad_url_renders_an_error_page_and_the_server_lives_on(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/?rows=loss,nope&width=1")
+    error = page.locator(".sv-error")
+    error.wait_for()
+    text = error.inner_text()
+    screenshot(page, "error.png")
+    assert "unknown figure 'nope'" in text, text
+    assert "width='1' has 1 value(s); expected 2" in text, text
+    listed = error.locator("a").all_text_contents()
+    assert set(FIGURES) <= set(listed), listed
+    assert page.evaluate("() => [...Bokeh.documents[0].all_models]"
+                         ".filter(m => m.type === 'Figure').length") == 0
+    open_doc(page, site.url + "/?rows=loss&cols=attn")
+    assert "not both" in page.locator(".sv-error").inner_text()
+    open_doc(page, site.url + "/?rows=loss")                 # still serving
+    got = wait_until(page, lambda: glyphs(page, "loss"), lambda v: len(v) == 2)
+    assert got == {("run1", "loss", "0"): 100, ("run2", "loss", "0"): 60}, got
+
+
+def test_markup_in_scopes_and_urls_is_shown_as_text_and_never_runs(site: Site,
+                                                                   page: Any) -> None:
+    open_doc(page, site.url + "/")
+    cells = wait_until(page, lambda: page.locator(".sv-scope").all_text_contents(),
+                       lambda v: EVIL in v)
+    assert EVIL in cells, cells
+    assert page.locator("img").count() == 0
+    open_doc(page, site.url + "/?rows=xss")
+    got = wait_until(page, lambda: page.evaluate(GLYPHS_JS, "xss"), lambda v: len(v) == 1)
+    assert got[0][0][0] == EVIL and got[0][3] == f"{EVIL}/0", got
+    open_doc(page, site.url + "/?rows=" + EVIL.replace(" ", "%20"))
+    assert f"unknown figure '{EVIL}'" in page.locator(".sv-error").inner_text()
+    assert page.locator("img").count() == 0
+    page.wait_for_timeout(500)            # an onerror handler would have fired by now
+    assert page.dialogs == []
+
+
+# -- long lines: downsampling and zoom ----------------------------------------------------
+
+
+def test_long_line_is_downsampled_and_zoom_refetches_full_resolution(site: Site,
+                                                                     page: Any) -> None:
+    open_doc(page, site.url + "/?rows=big")
+    src = wait_until(page, lambda: page.evaluate(SOURCE_JS, "big"),
+                     lambda v: v is not None and v[2] > 0 and v[5])
+    # the first send uses a default width; once the browser reports the real one, the line
+    # is resent for it: wait until two readings a second apart agree
+    last, deadline = None, time.monotonic() + SETTLE_S
+    while src != last and time.monotonic() < deadline:
+        last = src
+        page.wait_for_timeout(1000)
+        src = page.evaluate(SOURCE_JS, "big")
+    x0, x1, n, ymax, _, width = src
+    assert 0 < width < VIEWPORT["width"], src
+    # about 2 points per pixel at most (plus the ends); the spike and both ends kept
+    assert width / 2 <= n <= 2 * width + 2, src
+    assert (x0, x1, ymax) == (0, BIG_N - 1, SPIKE), src
+    screenshot(page, "downsampled.png")
+    lo, hi = 100_000, 100_500
+    t0 = time.monotonic()
+    assert page.evaluate(ZOOM_JS, ["big", lo, hi]) == [lo, hi]
+    src = wait_until(page, lambda: page.evaluate(SOURCE_JS, "big"),
+                     lambda v: v[0] >= lo - 1 and v[1] <= hi + 1, timeout=SETTLE_S)
+    elapsed = time.monotonic() - t0
+    # every point of the window (one point of margin each side), consecutive: full resolution
+    assert src[:3] == [lo - 1, hi + 1, hi - lo + 3] and src[4], src
+    assert elapsed < 10.0, f"zoom refetch took {elapsed:.1f} s"
+    # zooming on the spike shows it at full resolution too
+    page.evaluate(ZOOM_JS, ["big", SPIKE_AT - 100, SPIKE_AT + 100])
+    src = wait_until(page, lambda: page.evaluate(SOURCE_JS, "big"),
+                     lambda v: v[0] == SPIKE_AT - 101, timeout=SETTLE_S)
+    assert src[:4] == [SPIKE_AT - 101, SPIKE_AT + 101, 203, SPIKE] and src[4], src
+
+
+# -- deletes ------------------------------------------------------------------------------
+
+
+def test_delete_tombstone_drops_the_line_from_an_open_page(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/?rows=gone")
+    want = {("doomed", "gone", "0"): 20, ("kept", "gone", "0"): 30}
+    got = wait_until(page, lambda: glyphs(page, "gone"), lambda v: v == want)
+    assert got == want, got
+    delete_series(site.log, "doomed", "gone")
+    got = wait_until(page, lambda: glyphs(page, "gone"), lambda v: len(v) < 2,
+                     timeout=SETTLE_S)
+    assert got == {("kept", "gone", "0"): 30}, got
+    labels = [label for _, _, _, label in page.evaluate(GLYPHS_JS, "gone")]
+    assert labels == ["kept/0"]
+    screenshot(page, "after-delete.png")
