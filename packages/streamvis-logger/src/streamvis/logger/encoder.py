@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 
 import numpy as np
 
@@ -66,6 +67,31 @@ def _chunk_to_columns(chunk: Chunk) -> list[np.ndarray]:
     return [np.broadcast_to(host_array(v), shape).reshape(rows, points) for v in chunk.values]
 
 
+_values_of = attrgetter("values")
+_shape_of = attrgetter("shape")
+_dtype_of = attrgetter("dtype")
+
+
+def _flat_columns(items: list) -> list[np.ndarray] | None:
+    """Per-field concatenations of ``items`` when all of them are 1-D Chunks of host arrays
+    whose fields share one dtype per field and need no broadcasting (the common batched case);
+    ``None`` otherwise. Checks run over whole columns with C-level ``map``, not per item."""
+    try:
+        values = list(map(_values_of, items))  # a point row (tuple) has no .values
+        shapes = list(map(_shape_of, items))
+    except AttributeError:
+        return None
+    if set(map(len, shapes)) != {1}:
+        return None
+    columns = []
+    for column in zip(*values):
+        if set(map(type, column)) != {np.ndarray} or len(set(map(_dtype_of, column))) != 1 \
+                or list(map(_shape_of, column)) != shapes:
+            return None
+        columns.append(column)
+    return [np.concatenate(column) if len(column) > 1 else column[0] for column in columns]
+
+
 def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[tuple[int, list[np.ndarray]]]:
     """(index, field arrays) for every line segment of ``items``, in write order per index."""
     rows: list[tuple] = []
@@ -124,6 +150,12 @@ class LogEncoder:
 
     def _encode_name(self, name: str, items: list, parts: list) -> None:
         fields = self.fields[name]
+        flat = _flat_columns(items) if len(items) > 1 else None
+        if flat is not None:
+            signature = tuple([wire_dtype(c.dtype) for c in flat])
+            group_id = self._group_id(name, 0, fields, signature, parts)
+            parts += frame_parts(points_payload_parts(group_id, [[_little_endian(c)] for c in flat]))
+            return
         runs: dict[int, list[tuple[tuple[int, ...], list[list[np.ndarray]]]]] = {}
         signatures: dict[tuple, tuple[int, ...]] = {}
         for index, arrays in _lines(items, name, fields):
