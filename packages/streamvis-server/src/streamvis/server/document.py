@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from bokeh.core.templates import get_env
 from bokeh.models import Column, Div, GridBox, RadioButtonGroup, Row, Spinner
 
 from streamvis.server.figures import FigureView
@@ -19,6 +20,10 @@ __all__ = ["STREAM_PERIOD_MS", "build_document", "grid_for"]
 STREAM_PERIOD_MS = 300
 INDEX_PERIOD_MS = 1000
 _BAR_HEIGHT = 36
+# The index page also carries its figure links as plain HTML, for readers without JavaScript
+# (curl, scripts, screen readers before BokehJS loads); Bokeh fills the page in after.
+_INDEX_TEMPLATE = get_env().from_string("{% extends base %}{% block contents %}{{ super() }}"
+                           "<noscript>{{ streamvis_index | safe }}</noscript>{% endblock %}")
 
 
 def build_document(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
@@ -40,7 +45,10 @@ def build_document(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
 def _index(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
            scopes: str | None) -> None:
     doc.title = "streamvis"
-    head = Div(text=index_html(schema, log_path, scopes), sizing_mode="stretch_width")
+    head_html = index_html(schema, log_path, scopes)
+    doc.template = _INDEX_TEMPLATE
+    doc.template_variables["streamvis_index"] = head_html   # escaped by index_html
+    head = Div(text=head_html, sizing_mode="stretch_width")
     table = Div(text=scopes_html(store, scopes), sizing_mode="stretch_width",
                 tags=["streamvis-scopes"], styles={"padding": "0 1em"})
     seen = [store.version]
