@@ -112,6 +112,21 @@ SIZES_JS = """() => {
   return out;
 }"""
 
+# One figure's shown twin: its axis kind and, per legend entry, [label, [[glyph kind (raw or
+# smooth), visible, points, line alpha], ...]]
+LEGEND_JS = """(fig) => {
+  for (const m of Bokeh.documents[0].all_models) {
+    if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== fig) continue;
+    if (!Bokeh.index.find_one(m)) continue;           // the twin not on the page
+    const legend = m.center.find(x => x.type === 'Legend');
+    return [m.tags[2], legend.items.map(item => [item.label.value !== undefined ?
+      item.label.value : item.label, item.renderers.map(r => [r.tags[0], r.visible,
+      r.data_source.get_length(), r.glyph.line_alpha.value !== undefined ?
+      r.glyph.line_alpha.value : r.glyph.line_alpha])])];
+  }
+  return null;
+}"""
+
 # One figure's first raw source: [x min, x max, length, max y, all x steps equal to 1]
 SOURCE_JS = """(fig) => {
   for (const m of Bokeh.documents[0].all_models) {
@@ -282,6 +297,38 @@ def test_appended_points_new_scopes_and_indexes_arrive_live(site: Site, page: An
     assert got == want, got
     labels = sorted(label for _, _, _, label in page.evaluate(GLYPHS_JS, "live"))
     assert labels == ["live1/0", "live1/1", "live2/0"]
+
+
+def test_smoothing_log_axis_and_legend_hide_controls(site: Site, page: Any) -> None:
+    open_doc(page, site.url + "/?rows=attn")
+    axis, items = wait_until(page, lambda: page.evaluate(LEGEND_JS, "attn"),
+                             lambda v: v is not None and len(v[1]) == 3)
+    assert axis == "linear" and [i[0] for i in items] == ["run1/0", "run1/1", "run1/2"]
+    # every legend entry starts active (all its renderers visible), smoothed lines empty
+    for label, rends in items:
+        assert sorted(rends) == [["raw", True, 50, 1], ["smooth", True, 0, 1]], (label, rends)
+    # EMA smoothing from the spinner: a smoothed line per series, the raw one kept faint
+    spinner = page.locator("input").first
+    spinner.fill("0.5")
+    spinner.press("Enter")
+    _, items = wait_until(page, lambda: page.evaluate(LEGEND_JS, "attn"),
+                          lambda v: all(r[2] == 50 for i in v[1] for r in i[1]))
+    for label, rends in items:
+        assert sorted(rends) == [["raw", True, 50, 0.25], ["smooth", True, 50, 1]], rends
+    # clicking a legend entry hides both of its lines, and only those
+    page.get_by_text("run1/1", exact=True).click()
+    _, items = wait_until(page, lambda: page.evaluate(LEGEND_JS, "attn"),
+                          lambda v: not all(r[1] for i in v[1] for r in i[1]))
+    hidden = {label: [r[1] for r in rends] for label, rends in items}
+    assert hidden == {"run1/0": [True, True], "run1/1": [False, False],
+                      "run1/2": [True, True]}, items
+    # the log toggle shows the log twin with the same data
+    page.get_by_text("log", exact=True).click()
+    axis, items = wait_until(page, lambda: page.evaluate(LEGEND_JS, "attn"),
+                             lambda v: v is not None and v[0] == "log")
+    assert axis == "log" and sorted(r[2] for i in items for r in i[1]) == [50] * 6, items
+    screenshot(page, "controls.png")
+    assert page.dialogs == []
 
 
 # -- layouts ------------------------------------------------------------------------------

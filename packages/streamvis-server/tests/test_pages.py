@@ -1,6 +1,6 @@
 """Pages and per-session streaming, on a real Bokeh Document and a real SeriesStore (no browser).
 
-The browser end-to-end tests (tests/test_server_browser.py) check the same through Chromium.
+The browser end-to-end tests (tests/test_browser.py) check the same through Chromium.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def test_smoothing_adds_an_ema_line_and_streams_it() -> None:
     streamer.tick()
     glyphs = view.series[("a", "loss", 0)]
     assert len(glyphs.smooth.data["y"]) == 0
-    assert not any(r.visible for r in glyphs.smooth_renderers)
+    assert all(r.visible for r in glyphs.smooth_renderers)  # empty, and the legend's to hide
     streamer.set_smoothing(view, 0.5)
     assert list(glyphs.smooth.data["y"]) == [0.0, 0.5, 0.75, 0.875]
     assert all(r.visible for r in glyphs.smooth_renderers)

@@ -2,8 +2,11 @@
 
 Bokeh cannot switch an axis between linear and log on a live plot, so each figure is built twice
 (same ``x_range``, same data sources) and the cell shows one of them. Every series gets a raw
-glyph and a smoothed glyph (hidden while smoothing is off), one legend entry ``scope/index``
-(clicking it hides both) and hover showing x, y and scope.
+glyph and a smoothed glyph, one legend entry ``scope/index`` (clicking it hides both) and hover
+showing x, y and scope. The smoothed glyph is always ``visible``: while smoothing is off its data
+is empty. (``visible`` belongs to the legend: Bokeh greys out an entry whose renderers are not
+all visible, and its "hide" click flips each renderer's ``visible``, so a smoothed line hidden
+that way would be shown by the click that hides the raw one.)
 """
 
 from __future__ import annotations
@@ -101,15 +104,13 @@ class FigureView:
             self.container.children = [self.active]
 
     def set_smoothing(self, alpha: float) -> None:
-        """Show the smoothed lines (alpha > 0) over faint raw ones, or the raw lines alone."""
+        """Draw raw lines faint (alpha > 0: the session fills the smoothed lines) or solid."""
         self.smoothing = alpha
         for glyphs in self.series.values():
             self._style(glyphs)
 
     def _style(self, glyphs: SeriesGlyphs) -> None:
         on = self.smoothing > 0
-        for r in glyphs.smooth_renderers:
-            r.visible = on
         for r in glyphs.renderers:
             attr = "line_alpha" if self.spec.glyph_kind == "line" else "fill_alpha"
             setattr(r.glyph, attr, RAW_ALPHA_SMOOTHED if on else
@@ -133,7 +134,7 @@ class FigureView:
             r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=raw,
                                                    name=key[0], **kwargs)
             s = fig.line(x=self.xcol, y=self.ycol, source=smooth, name=key[0],
-                         line_color=_line_color(kwargs), line_width=2, visible=False)
+                         line_color=_line_color(kwargs), line_width=2)
             r.tags, s.tags = ["raw"], ["smooth"]
             item = LegendItem(label=label, renderers=[r, s])
             fig.legend[0].items = [*fig.legend[0].items, item]
