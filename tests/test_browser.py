@@ -146,6 +146,30 @@ SOURCE_JS = """(fig) => {
   return null;
 }"""
 
+# Page coordinates of one figure's first raw glyph's points (to hover them with the mouse)
+POINTS_JS = """(fig) => {
+  for (const m of Bokeh.documents[0].all_models) {
+    if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== fig) continue;
+    const view = Bokeh.index.find_one(m);
+    if (!view) continue;
+    const box = view.canvas_view.el.getBoundingClientRect();
+    const src = m.renderers.find(r => (r.tags || []).includes('raw')).data_source;
+    return Array.from(src.data.x, (x, i) => [box.left + view.frame.x_scale.compute(x),
+                                             box.top + view.frame.y_scale.compute(src.data.y[i])]);
+  }
+  return [];
+}"""
+
+# Press one figure's reset tool (from JS: what the toolbar button does)
+RESET_JS = """(fig) => {
+  for (const m of Bokeh.documents[0].all_models)
+    if ((m.tags || []).includes('streamvis-figure') && m.tags[1] === fig) {
+      Bokeh.index.find_one(m).reset();
+      return true;
+    }
+  return false;
+}"""
+
 # Zoom one figure's x range from JS the way Bokeh's zoom tools do: set the range through the
 # plot view (which marks it as set interactively, so auto-ranging leaves it alone), then emit
 # RangesUpdate. (A bare ``x_range.setv`` is not a zoom: DataRange1d re-fits it to the data on
@@ -376,6 +400,11 @@ def test_index_page_lists_every_figure_with_working_links(site: Site, page: Any)
         assert by_text.get(name) == f"/?rows={name}", links
     text = page.locator(".sv-scope").all_text_contents()
     assert {"run1", "run2", "live1", "long", "doomed", "kept", EVIL} <= set(text), text
+    assert "newcomer" not in text
+    site.write("newcomer", "unplotted", x=np.arange(3), y=np.zeros(3))   # in no figure
+    text = wait_until(page, lambda: page.locator(".sv-scope").all_text_contents(),
+                      lambda v: "newcomer" in v, timeout=SETTLE_S)
+    assert "newcomer" in text, text                      # the summary updates live
     page.locator("a", has_text="attn").first.click()
     page.wait_for_url("**/?rows=attn")
     page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
@@ -398,9 +427,9 @@ def test_bad_url_renders_an_error_page_and_the_server_lives_on(site: Site, page:
                          ".filter(m => m.type === 'Figure').length") == 0
     open_doc(page, site.url + "/?rows=loss&cols=attn")
     assert "not both" in page.locator(".sv-error").inner_text()
-    open_doc(page, site.url + "/?rows=loss")                 # still serving
-    got = wait_until(page, lambda: glyphs(page, "loss"), lambda v: len(v) == 2)
-    assert got == {("run1", "loss", "0"): 100, ("run2", "loss", "0"): 60}, got
+    open_doc(page, site.url + "/?rows=loss&scopes=run%5B2-9%5D")     # still serving
+    got = wait_until(page, lambda: glyphs(page, "loss"), lambda v: len(v) > 0)
+    assert got == {("run2", "loss", "0"): 60}, got       # and scopes= filters the runs
 
 
 def test_markup_in_scopes_and_urls_is_shown_as_text_and_never_runs(site: Site,
@@ -413,6 +442,12 @@ def test_markup_in_scopes_and_urls_is_shown_as_text_and_never_runs(site: Site,
     open_doc(page, site.url + "/?rows=xss")
     got = wait_until(page, lambda: page.evaluate(GLYPHS_JS, "xss"), lambda v: len(v) == 1)
     assert got[0][0][0] == EVIL and got[0][3] == f"{EVIL}/0", got
+    # hovering the line shows the scope in the tooltip, as text
+    for x, y in page.evaluate(POINTS_JS, "xss"):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)
+    tip = wait_until(page, lambda: page.get_by_text(EVIL, exact=True).count(), bool, timeout=5)
+    assert tip >= 1, "the hover tooltip did not show the scope"
     open_doc(page, site.url + "/?rows=" + EVIL.replace(" ", "%20"))
     assert f"unknown figure '{EVIL}'" in page.locator(".sv-error").inner_text()
     assert page.locator("img").count() == 0
@@ -455,6 +490,11 @@ def test_long_line_is_downsampled_and_zoom_refetches_full_resolution(site: Site,
     src = wait_until(page, lambda: page.evaluate(SOURCE_JS, "big"),
                      lambda v: v[0] == SPIKE_AT - 101, timeout=SETTLE_S)
     assert src[:4] == [SPIKE_AT - 101, SPIKE_AT + 101, 203, SPIKE] and src[4], src
+    # reset: back to the whole line, downsampled again
+    assert page.evaluate(RESET_JS, "big")
+    src = wait_until(page, lambda: page.evaluate(SOURCE_JS, "big"),
+                     lambda v: v[:2] == [0, BIG_N - 1], timeout=SETTLE_S)
+    assert src[:2] == [0, BIG_N - 1] and src[3] == SPIKE and src[2] <= 2 * src[5] + 2, src
 
 
 # -- deletes ------------------------------------------------------------------------------
