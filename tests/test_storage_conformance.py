@@ -112,7 +112,9 @@ KILLED = textwrap.dedent("""
     import sys
     import numpy as np
     from streamvis.logger import DataLogger
-    lg = DataLogger("k").init(sys.argv[1], flush_interval=60)
+    # buffer_max_elem above the big write: it must not start flushing (and block on
+    # backpressure) before UPLOADING is printed.
+    lg = DataLogger("k").init(sys.argv[1], flush_interval=60, buffer_max_elem=10_000_000)
     lg.write("small", x=np.arange(100), y=np.ones(100))
     lg.flush_buffer()
     lg.write("big", x=np.arange(3_000_000), y=np.zeros(3_000_000))
