@@ -15,51 +15,19 @@ import numpy as np
 import pytest
 
 from streamvis.logger import DataLogger, LogReader, read_log
+from streamvis.logger.storage import open_store
+from streamvis.logger.storage.compact import compact
+from streamvis.logger.storage.segmented import RELIST_ENV
+from streamvis.logger.storage.segments import SEGMENT_RE, leaf_name
 from support_emulators import (  # noqa: F401 (fixtures)
-    StallingProxy, emulator_env, env_via, gcs_emulator, s3_emulator, storage_url)
-
-WRITER = textwrap.dedent("""
-    import sys
-    from streamvis.logger import DataLogger
-    url, scope, points, per_flush = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    with DataLogger(scope).init(url, flush_interval=60) as lg:
-        for i in range(points):
-            lg.write("loss", x=i, y=i * 0.25)
-            if (i + 1) % per_flush == 0:
-                lg.flush_buffer()
-""")
-
+    StallingProxy, emulator_env, env_via, gcs_emulator, s3_emulator, segmented_url,
+    start_writers, storage_url)
 
 def points_by_scope(series) -> dict[str, list[int]]:
     out: dict[str, list[int]] = defaultdict(list)
     for s in series:
         out[s.scope] += s.columns["x"].tolist()
     return out
-
-
-def start_writers(url, emu, n, points, per_flush):
-    """``n`` concurrent writers; processes, except for memory:// (one store per process)."""
-    if url.startswith("memory://"):
-        def run(scope):
-            with DataLogger(scope).init(url, flush_interval=60) as lg:
-                for i in range(points):
-                    lg.write("loss", x=i, y=i * 0.25)
-                    if (i + 1) % per_flush == 0:
-                        lg.flush_buffer()
-        threads = [threading.Thread(target=run, args=(f"w{k}",)) for k in range(n)]
-        for t in threads:
-            t.start()
-        return threads
-    return [subprocess.Popen([sys.executable, "-c", WRITER, url, f"w{k}", str(points),
-                              str(per_flush)], env=emulator_env(emu)) for k in range(n)]
-
-
-def wait_all(writers) -> None:
-    for w in writers:
-        if isinstance(w, threading.Thread):
-            w.join(120)
-        else:
-            assert w.wait(120) == 0
 
 
 def test_round_trip(storage_url):
@@ -80,7 +48,7 @@ def test_round_trip(storage_url):
 
 def test_eight_concurrent_writers_lose_nothing(storage_url):
     url, emu = storage_url
-    wait_all(start_writers(url, emu, 8, 60, 10))
+    start_writers(url, emu, 8, 60, 10).join()
     got = points_by_scope(read_log(url))
     assert sorted(got) == [f"w{k}" for k in range(8)]
     for scope, xs in got.items():
@@ -89,21 +57,21 @@ def test_eight_concurrent_writers_lose_nothing(storage_url):
 
 def test_reader_tails_while_writers_write(storage_url):
     url, emu = storage_url
-    writers = start_writers(url, emu, 3, 80, 5)
+    writers = start_writers(url, emu, 3, 80, 5, pause=0.05)  # >= 0.8 s of writing
     reader = LogReader(url)
     seen: dict[str, list[int]] = defaultdict(list)
     polls_with_data = 0
-    while any(w.is_alive() if isinstance(w, threading.Thread) else w.poll() is None
-              for w in writers):
+    while writers.alive():
         new = reader.poll()
         polls_with_data += bool(new)
         for scope, xs in points_by_scope(new).items():
             seen[scope] += xs
         time.sleep(0.05)
-    wait_all(writers)
+    writers.join()
     for scope, xs in points_by_scope(reader.poll()).items():
         seen[scope] += xs
     assert {s: sorted(xs) for s, xs in seen.items()} == {f"w{k}": list(range(80)) for k in range(3)}
+    assert polls_with_data >= 2, "the reader saw everything at once: it did not tail"
     assert reader.poll() == []
     assert reader.stats.damaged_bytes == 0 and reader.stats.bad_records == 0
 
@@ -124,10 +92,11 @@ KILLED = textwrap.dedent("""
 """)
 
 
-def test_writer_killed_mid_upload_leaves_no_partial_data(storage_url):
+def test_writer_killed_mid_upload_leaves_no_partial_data(storage_url, monkeypatch):
     url, emu = storage_url
     if url.startswith("memory://"):
-        pytest.skip("memory:// is one store per process: no other process can be killed in it")
+        killed_in_memory(url, monkeypatch)
+        return
     proxy = None
     env = emulator_env(emu)
     if emu is not None:  # stall the upload after 1 MB of 48 MB, then kill: surely mid-upload
@@ -155,3 +124,103 @@ def test_writer_killed_mid_upload_leaves_no_partial_data(storage_url):
     else:  # a local append is all or nothing for the reader (a torn tail is skipped)
         assert got.get("big", 0) in (0, 3_000_000)
     assert reader.stats.bad_records == 0
+
+
+def killed_in_memory(url, monkeypatch):
+    """memory:// is one store per process, so the writer is a thread whose upload of the big
+    flush stalls inside the filesystem's put (the slow "network"), then dies there."""
+    import fsspec.implementations.memory as memory
+
+    stalled, release = threading.Event(), threading.Event()
+    real = memory.MemoryFileSystem.pipe_file
+
+    def slow_pipe_file(self, path, value, *args, **kwargs):
+        if len(value) > 1 << 20:
+            stalled.set()
+            release.wait(30)
+            raise ConnectionResetError("writer killed mid-upload")
+        return real(self, path, value, *args, **kwargs)
+
+    monkeypatch.setattr(memory.MemoryFileSystem, "pipe_file", slow_pipe_file)
+    lg = DataLogger("k").init(url, flush_interval=60, buffer_max_elem=10_000_000)
+    lg.write("small", x=np.arange(100), y=np.ones(100))
+    lg.flush_buffer()
+    lg.write("big", x=np.arange(3_000_000), y=np.zeros(3_000_000))
+    flusher = threading.Thread(target=lambda: pytest.raises(Exception, lg.flush_buffer))
+    flusher.start()
+    try:
+        assert stalled.wait(30), "the big flush never started uploading"
+        reader = LogReader(url)
+        got = {s.name: len(s) for s in reader.read_all()}
+        assert got == {"small": 100}
+        assert reader.stats.damaged_bytes == 0 and reader.stats.bad_records == 0
+    finally:
+        release.set()
+        flusher.join(30)
+        lg._worker.close(5)  # abandon the logger like a killed process: no retry at close
+        lg._worker = None
+    assert {s.name: len(s) for s in read_log(url)} == {"small": 100}
+
+
+def test_late_finishing_segment_is_read_once(segmented_url, monkeypatch):
+    """A segment whose name was chosen long before its upload finished (a slow or retried
+    put) sorts before what the reader has read already: the reader must still find it (the
+    next full listing) and read it, and every segment, exactly once."""
+    url, _ = segmented_url
+    monkeypatch.setenv(RELIST_ENV, "0.3")  # full listing at most every 0.3 s (default 300 s)
+    with DataLogger("early").init(url) as lg:
+        lg.write("loss", x=np.arange(10), y=np.zeros(10))
+    reader = LogReader(url)
+    assert points_by_scope(reader.poll()) == {"early": list(range(10))}
+
+    def segment(scope: str) -> bytes:  # one flush's bytes, written to a scratch prefix
+        scratch = url + "-scratch-" + scope
+        with DataLogger(scope).init(scratch) as lg:
+            lg.write("loss", x=np.arange(5), y=np.ones(5))
+        (data,) = open_store(scratch).objects.get_many(
+            [n for n in open_store(scratch).objects.list_names() if SEGMENT_RE.match(n)]).values()
+        return data
+
+    objects = open_store(url).objects
+    now = time.time_ns()
+    objects.put_new(leaf_name(now - 5 * 10**9, 1, 1), segment("recent"))     # within lookback
+    objects.put_new(leaf_name(now - 3600 * 10**9, 2, 1), segment("hour"))    # far behind
+    seen: dict[str, list[int]] = defaultdict(list)
+    deadline = time.monotonic() + 10
+    while "hour" not in seen and time.monotonic() < deadline:
+        for scope, xs in points_by_scope(reader.poll()).items():
+            seen[scope] += xs
+        time.sleep(0.1)
+    for _ in range(5):  # more polls, and more full listings: nothing is read twice
+        time.sleep(0.1)
+        for scope, xs in points_by_scope(reader.poll()).items():
+            seen[scope] += xs
+    assert dict(seen) == {"recent": list(range(5)), "hour": list(range(5))}
+    assert reader._source.full_lists >= 2
+    assert points_by_scope(read_log(url)) == {"early": list(range(10)), "hour": list(range(5)),
+                                              "recent": list(range(5))}
+
+
+def test_compaction_while_writing_and_tailing(segmented_url):
+    """Compaction runs repeatedly while writers write and a reader tails: the reader gets
+    every point exactly once, and the log ends up with fewer, larger segments."""
+    url, emu = segmented_url
+    writers = start_writers(url, emu, 3, 60, 2, pause=0.02)
+    reader = LogReader(url)
+    seen: dict[str, list[int]] = defaultdict(list)
+    merged = 0
+    while writers.alive():
+        merged += compact(url, min_age=0, grace=0.05, target_bytes=2048).merged_inputs
+        for scope, xs in points_by_scope(reader.poll()).items():
+            seen[scope] += xs
+    writers.join()
+    merged += compact(url, min_age=0, grace=0, target_bytes=2048).merged_inputs
+    for scope, xs in points_by_scope(reader.poll()).items():
+        seen[scope] += xs
+    want = {f"w{k}": list(range(60)) for k in range(3)}
+    assert {s: sorted(xs) for s, xs in seen.items()} == want
+    assert merged > 0
+    names = [n for n in open_store(url).objects.list_names() if SEGMENT_RE.match(n)]
+    assert len(names) < 3 * 30 / 2
+    assert {s: sorted(xs) for s, xs in points_by_scope(read_log(url)).items()} == want
+    assert reader.poll() == []
