@@ -15,7 +15,8 @@ machine load):
    ``numpy.tofile`` of the same batches, and of the whole arrays at once.
 
 Every run reads back what it wrote and aborts if counts or values are wrong.
-Usage: ``.venv/bin/python bench/bench_write.py [--repeat 5] [--scalars 200000]``.
+Usage: ``.venv/bin/python bench/bench_write.py [--repeat 5] [--scalars 200000]
+[--points 1000000 --batch 100] [--sections scalar,batched]``.
 """
 
 from __future__ import annotations
@@ -295,11 +296,18 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--dir", default=None, help="where to write (default: a temp dir)")
+    parser.add_argument("--sections", default="scalar,batched",
+                        help="comma-separated subset of: scalar, batched")
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
+    if not sections or sections - {"scalar", "batched"}:
+        parser.error(f"--sections: expected scalar and/or batched, got {args.sections!r}")
     print("bench_write:", environment(["tensorboardX"]))
     with tempfile.TemporaryDirectory(dir=args.dir) as workdir:
-        scalar_section(args, workdir)
-        batched_section(args, workdir)
+        if "scalar" in sections:
+            scalar_section(args, workdir)
+        if "batched" in sections:
+            batched_section(args, workdir)
     print("\nall self-checks passed")
 
 
