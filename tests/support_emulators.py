@@ -286,10 +286,13 @@ def _apply_env(env: dict[str, str]) -> None:
 
 
 def write_points(url: str, scope: str, points: int, per_flush: int,
-                 env: dict[str, str] | None = None, pause: float = 0.0) -> None:
+                 env: dict[str, str] | None = None, pause: float = 0.0,
+                 flushed=None, hold=None) -> None:
     """One writer: ``points`` points of ``loss`` (x = 0.., y = x / 4), a flush every
     ``per_flush`` followed by ``pause`` seconds; the body of every writer process and thread
-    in the storage tests."""
+    in the storage tests. ``flushed`` (a shared counter) counts finished flushes; with
+    ``hold`` (an event) the writer keeps its logger open after the last point until it is
+    set."""
     if env:
         _apply_env(env)
     from streamvis.logger import DataLogger
@@ -299,7 +302,12 @@ def write_points(url: str, scope: str, points: int, per_flush: int,
             lg.write("loss", x=i, y=i * 0.25)
             if (i + 1) % per_flush == 0:
                 lg.flush_buffer()
+                if flushed is not None:
+                    with flushed.get_lock():
+                        flushed.value += 1
                 time.sleep(pause)
+        if hold is not None:
+            hold.wait(120)
 
 
 _PRELOAD = ["numpy", "streamvis.logger", "fsspec", "s3fs", "gcsfs", "support_emulators"]
@@ -320,13 +328,25 @@ def _forkserver():
 class Writers:
     """Concurrent writers: processes, or threads for ``memory://`` (one store per process)."""
 
-    def __init__(self, workers: list) -> None:
+    def __init__(self, workers: list, flushed, gate) -> None:
         self.workers = workers
+        self._flushed = flushed
+        self._gate = gate
+
+    @property
+    def flushes(self) -> int:
+        """Flushes finished so far, all writers together."""
+        return self._flushed.value
+
+    def release(self) -> None:
+        """Let writers started with ``hold=True`` close their loggers and exit."""
+        self._gate.set()
 
     def alive(self) -> bool:
         return any(w.is_alive() for w in self.workers)
 
     def join(self, timeout: float = 120) -> None:
+        self.release()
         deadline = time.monotonic() + timeout
         for w in self.workers:
             w.join(max(0.0, deadline - time.monotonic()))
@@ -335,21 +355,24 @@ class Writers:
 
 
 def start_writers(url: str, emu: Emulator | None, n: int, points: int, per_flush: int,
-                  prefix: str = "w", pause: float = 0.0) -> Writers:
-    """``n`` concurrent writers (scopes ``w0``..), each calling ``write_points``."""
+                  prefix: str = "w", pause: float = 0.0, hold: bool = False) -> Writers:
+    """``n`` concurrent writers (scopes ``w0``..), each calling ``write_points``; with
+    ``hold`` they stay alive, logger open, until ``Writers.release()``."""
+    import multiprocessing
     import threading
 
     if url.startswith("memory://"):
-        workers = [threading.Thread(target=write_points, args=(url, f"{prefix}{k}", points,
-                                                                per_flush, None, pause),
-                                    daemon=True)
-                   for k in range(n)]
+        flushed, gate = multiprocessing.Value("i", 0), threading.Event()
+        workers = [threading.Thread(target=write_points, args=(
+            url, f"{prefix}{k}", points, per_flush, None, pause, flushed, gate if hold else None),
+            daemon=True) for k in range(n)]
     else:
         ctx = _forkserver()
         env = emu.env if emu is not None else {}
-        workers = [ctx.Process(target=write_points, args=(url, f"{prefix}{k}", points, per_flush,
-                                                          env, pause), daemon=True)
-                   for k in range(n)]
+        flushed, gate = ctx.Value("i", 0), ctx.Event()
+        workers = [ctx.Process(target=write_points, args=(
+            url, f"{prefix}{k}", points, per_flush, env, pause, flushed, gate if hold else None),
+            daemon=True) for k in range(n)]
     for w in workers:
         w.start()
-    return Writers(workers)
+    return Writers(workers, flushed, gate)

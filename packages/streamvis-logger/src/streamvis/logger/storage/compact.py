@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from streamvis.logger.storage.base import StorageError
@@ -40,8 +41,9 @@ class CompactStats:
     """What a compaction run did."""
 
     segments_before: int = 0
+    candidates: int = 0         # segments old enough to merge (named before now - min_age)
     merged_inputs: int = 0      # segments read and merged
-    outputs: int = 0            # compacted segments written
+    outputs: int = 0            # compacted segments written (a dry run: would write)
     deleted: int = 0            # originals removed
     bytes_merged: int = 0
 
@@ -88,10 +90,13 @@ def _groups(objects: ObjectFs, names: list[str], target_bytes: int):
 
 
 def compact(path: str, *, target_bytes: int = 64 * 1024 * 1024, min_age: float = 600.0,
-            grace: float = 10.0, backend: str | None = None,
-            dry_run: bool = False) -> CompactStats:
+            grace: float = 10.0, backend: str | None = None, dry_run: bool = False,
+            progress: Callable[[CompactStats], None] | None = None) -> CompactStats:
     """Merge the segments of ``path`` older than ``min_age`` seconds into segments of about
-    ``target_bytes``; see the module docstring for why this is safe while the log is live."""
+    ``target_bytes``; see the module docstring for why this is safe while the log is live.
+
+    ``progress`` is called with the running ``CompactStats`` after the listing and after
+    each compacted segment is written. ``dry_run`` reads and packs but writes nothing."""
     if target_bytes < 1:
         raise ValueError(f"target_bytes must be >= 1, got {target_bytes!r}")
     if min_age < 0 or grace < 0:
@@ -105,12 +110,18 @@ def compact(path: str, *, target_bytes: int = 64 * 1024 * 1024, min_age: float =
     stats.segments_before = len(names)
     cutoff = time.time_ns() - int(min_age * 1e9)
     candidates = [n for n in names if name_time(n) < cutoff]
+    stats.candidates = len(candidates)
+    if progress is not None:
+        progress(stats)
     originals: list[str] = []
     for group in _groups(objects, candidates, target_bytes):
         name, data = pack_compacted(group)
         stats.merged_inputs += len(group)
         stats.bytes_merged += len(data)
         if dry_run:
+            stats.outputs += 1
+            if progress is not None:
+                progress(stats)
             continue
         try:
             objects.put_new(name, data)
@@ -121,6 +132,8 @@ def compact(path: str, *, target_bytes: int = 64 * 1024 * 1024, min_age: float =
                 from err
         stats.outputs += 1
         originals += [n for n, _ in group if n != name]
+        if progress is not None:
+            progress(stats)
     if originals:
         time.sleep(grace)
         objects.delete(originals)

@@ -141,6 +141,7 @@ class SegmentSource(LogSource):
         self._max_ns: int | None = None
         self._last_full = 0.0
         self._need_full = True
+        self._listing_open = False
 
     def exists(self) -> bool:
         return any(SEGMENT_RE.match(n) for n in self._list(None))
@@ -171,9 +172,16 @@ class SegmentSource(LogSource):
         self._queue = sorted(names, reverse=True)  # pop() from the end = smallest first
 
     def read_new(self) -> list[Chunk]:
+        """The next batch of segments from the current listing; ``[]`` once it is read
+        through (the end of a ``LogReader.poll``), and the next call lists again. So a poll
+        lists once and returns, even while writers add segments faster than it reads."""
         chunks: list[Chunk] = []
         if not self._queue:
+            if self._listing_open:
+                self._listing_open = False
+                return []
             self._refill()
+            self._listing_open = bool(self._queue)
         while self._queue and not chunks:
             batch = [self._queue.pop() for _ in range(min(_BATCH_OBJECTS, len(self._queue)))]
             fetched = self._fetch(batch)
