@@ -93,17 +93,17 @@ def check_streamvis(series: list, x: np.ndarray, y: np.ndarray, what: str) -> No
     check(np.array_equal(sx, x) and np.array_equal(sy, y), f"{what}: values differ")
 
 
-def read_streamvis(path: str, x: np.ndarray, y: np.ndarray, repeat: int) -> float:
+def read_streamvis(path: str, x: np.ndarray, y: np.ndarray, repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
         elapsed, series = timed(lambda: read_log(path))
         check_streamvis(series, x, y, f"read_log({path!r})")
         del series
         samples.append(elapsed)
-    return median_of(samples)
+    return samples
 
 
-def read_event_accumulator(logdir: str, x: np.ndarray, y: np.ndarray, repeat: int) -> float:
+def read_event_accumulator(logdir: str, x: np.ndarray, y: np.ndarray, repeat: int) -> list[float]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     samples = []
@@ -123,7 +123,7 @@ def read_event_accumulator(logdir: str, x: np.ndarray, y: np.ndarray, repeat: in
               f"EventAccumulator: last point {last} wrong, expected ({x[-1]}, {y[-1]})")
         del events
         samples.append(elapsed)
-    return median_of(samples)
+    return samples
 
 
 def main() -> None:
@@ -158,24 +158,29 @@ def main() -> None:
               f"{time.perf_counter() - start:.1f} s ({size:,} bytes)")
 
         warm_up_event_accumulator(workdir)
-        t_big = read_streamvis(big, x, y, args.repeat)
-        t_small = read_streamvis(small, tx, ty, args.repeat)
-        t_ea = read_event_accumulator(logdir, tx, ty, args.tb_repeat)
+        s_big = read_streamvis(big, x, y, args.repeat)
+        s_small = read_streamvis(small, tx, ty, args.repeat)
+        s_ea = read_event_accumulator(logdir, tx, ty, args.tb_repeat)
+    t_big, t_small, t_ea = median_of(s_big), median_of(s_small), median_of(s_ea)
 
-    rows = [
-        ["streamvis read_log", f"{args.points:,}", args.repeat, f"{t_big:.3f}",
-         fmt_ns(t_big / args.points), fmt_rate(args.points / t_big)],
-        ["streamvis read_log", f"{args.tb_points:,}", args.repeat, f"{t_small:.3f}",
-         fmt_ns(t_small / args.tb_points), fmt_rate(args.tb_points / t_small)],
-        ["TensorBoard EventAccumulator", f"{args.tb_points:,}", args.tb_repeat, f"{t_ea:.3f}",
-         fmt_ns(t_ea / args.tb_points), fmt_rate(args.tb_points / t_ea)],
-    ]
+    def row(reader: str, points: int, samples: list[float]) -> list:
+        t = median_of(samples)
+        return [reader, f"{points:,}", len(samples), f"{t:.3f}",
+                f"{min(samples):.3f} .. {max(samples):.3f}", fmt_ns(t / points),
+                fmt_rate(points / t)]
+
+    rows = [row("streamvis read_log", args.points, s_big),
+            row("streamvis read_log", args.tb_points, s_small),
+            row("TensorBoard EventAccumulator", args.tb_points, s_ea)]
     print(f"\n### Reading a log (int64 x, float32 y; streamvis written in {args.batch:,}-point "
           "batches, EventAccumulator size_guidance scalars=0)\n")
-    print_table(["reader", "points", "runs (median)", "seconds", "ns/point", "points/s"], rows)
+    print_table(["reader", "points", "runs", "seconds (median)", "min .. max s", "ns/point",
+                 "points/s"], rows)
     rate_big = args.points / t_big
     rate_ea = args.tb_points / t_ea
-    print(f"\nread_log on {args.points:,} points: {rate_big / 1e6:.1f}M points/s (target >= 50M)")
+    print(f"\nread_log on {args.points:,} points: {rate_big / 1e6:.1f}M points/s median, "
+          f"{args.points / max(s_big) / 1e6:.1f}M .. {args.points / min(s_big) / 1e6:.1f}M over "
+          f"{len(s_big)} runs (target >= 50M)")
     print(f"per-point speed-up vs EventAccumulator: {rate_big / rate_ea:.0f}x with read_log on "
           f"{args.points:,} points, {t_ea / t_small:.0f}x on the same {args.tb_points:,} points "
           "(target >= 100x)")
