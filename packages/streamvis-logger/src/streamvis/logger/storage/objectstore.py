@@ -68,7 +68,14 @@ def open_filesystem(url: str):
         raise StorageError(f"PATH {url!r}: {err}; install it with: "
                            f"pip install 'streamvis-logger[{_NEEDS[scheme][1]}]'") from err
     except Exception as err:
-        raise StorageError(f"cannot open PATH {url!r}: {err}") from err
+        detail = " ".join(str(err).split()) or type(err).__name__
+        if scheme == "hdfs":
+            raise StorageError(
+                f"cannot open PATH {url!r}: pyarrow could not start its HDFS client; it needs "
+                "a Java runtime and the Hadoop client libraries (set JAVA_HOME, HADOOP_HOME "
+                "and CLASSPATH=$(hadoop classpath --glob); see pyarrow.fs.HadoopFileSystem) "
+                f"({detail[:300]})") from err
+        raise StorageError(f"cannot open PATH {url!r}: {detail}") from err
     path = path.rstrip("/")
     if scheme in ("s3", "gs", "gcs") and "/" not in path:
         raise StorageError(f"PATH {url!r} names only a bucket; expected {scheme}://BUCKET/PREFIX")
