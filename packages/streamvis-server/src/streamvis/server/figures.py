@@ -68,6 +68,9 @@ class FigureView:
                                 tags=["streamvis-cell", spec.name])
         self.series: dict[SeriesKey, SeriesGlyphs] = {}
         self.smoothing = 0.0
+        # twins that hold glyphs: the hidden one gets them when first shown (creating Bokeh
+        # glyph models is the main cost of a new series; most pages never switch axis)
+        self._populated = [self.active]
 
     def _make(self, kwargs: dict[str, Any], axis: str, x_range: Any) -> Any:
         extra = {"x_range": x_range} if x_range is not None else {}
@@ -101,7 +104,12 @@ class FigureView:
         """Show the log (True) or linear twin."""
         if log != self.log:
             self.log = log
-            self.container.children = [self.active]
+            fig = self.active
+            if fig not in self._populated:
+                self._populated.append(fig)
+                for glyphs in self.series.values():
+                    self._add_glyphs(fig, glyphs)
+            self.container.children = [fig]
 
     def set_smoothing(self, alpha: float) -> None:
         """Draw raw lines faint (alpha > 0: the session fills the smoothed lines) or solid."""
@@ -110,40 +118,60 @@ class FigureView:
             self._style(glyphs)
 
     def _style(self, glyphs: SeriesGlyphs) -> None:
-        on = self.smoothing > 0
         for r in glyphs.renderers:
-            attr = "line_alpha" if self.spec.glyph_kind == "line" else "fill_alpha"
-            setattr(r.glyph, attr, RAW_ALPHA_SMOOTHED if on else
-                    self.spec.glyph_kwargs.get(attr, 1.0))
+            setattr(r.glyph, self._alpha_attr, self._raw_alpha())
 
-    def add_series(self, key: SeriesKey) -> SeriesGlyphs:
-        """Create (or return) the glyphs of one series, with empty data sources."""
+    @property
+    def _alpha_attr(self) -> str:
+        return "line_alpha" if self.spec.glyph_kind == "line" else "fill_alpha"
+
+    def _raw_alpha(self) -> float:
+        return (RAW_ALPHA_SMOOTHED if self.smoothing > 0 else
+                self.spec.glyph_kwargs.get(self._alpha_attr, 1.0))
+
+    def add_series(self, key: SeriesKey, attach: bool = True) -> SeriesGlyphs:
+        """Create (or return) the glyphs of one series, with empty data sources; drawn on the
+        twins shown so far unless ``attach`` is false (then call :meth:`attach` later).
+
+        In a frozen document (``doc.models.freeze()``) a model's changes made after it joins
+        the document are not sent: fill the sources first, then attach.
+        """
         if key in self.series:
             return self.series[key]
         cols = list(self.spec.columns)
         raw = ColumnDataSource({c: _empty() for c in cols}, tags=["raw", key[0], key[1], key[2]])
         smooth = ColumnDataSource({self.xcol: _empty(), self.ycol: _empty()},
                                   tags=["smooth", key[0], key[1], key[2]])
-        glyphs = SeriesGlyphs(key, raw, smooth)
-        label = series_label(self.spec, key)
-        color = self.colors[key[2] % len(self.colors)]
+        glyphs = self.series[key] = SeriesGlyphs(key, raw, smooth)
+        if attach:
+            self.attach(key)
+        return glyphs
+
+    def attach(self, key: SeriesKey) -> None:
+        """Draw a series created with ``attach=False`` on the twins shown so far."""
+        glyphs = self.series[key]
+        if not glyphs.renderers:
+            for fig in self._populated:
+                self._add_glyphs(fig, glyphs)
+
+    def _add_glyphs(self, fig: Any, glyphs: SeriesGlyphs) -> None:
+        """Draw one series on one twin: raw and smoothed glyphs, one legend entry."""
+        key = glyphs.key
         kwargs = dict(self.spec.glyph_kwargs)
         if not any(k in kwargs for k in _COLOR_KWARGS):
-            kwargs["color"] = color
-        for fig in self.figs:
-            r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=raw,
-                                                   name=key[0], **kwargs)
-            s = fig.line(x=self.xcol, y=self.ycol, source=smooth, name=key[0],
-                         line_color=_line_color(kwargs), line_width=2)
-            r.tags, s.tags = ["raw"], ["smooth"]
-            item = LegendItem(label=label, renderers=[r, s])
-            fig.legend[0].items = [*fig.legend[0].items, item]
-            glyphs.renderers.append(r)
-            glyphs.smooth_renderers.append(s)
-            glyphs.legend_items.append(item)
-        self.series[key] = glyphs
-        self._style(glyphs)
-        return glyphs
+            kwargs["color"] = self.colors[key[2] % len(self.colors)]
+        if self.smoothing > 0:     # set now: a frozen document would not send a later change
+            kwargs[self._alpha_attr] = self._raw_alpha()
+        r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=glyphs.raw,
+                                               name=key[0], **kwargs)
+        s = fig.line(x=self.xcol, y=self.ycol, source=glyphs.smooth, name=key[0],
+                     line_color=_line_color(kwargs), line_width=2)
+        r.tags, s.tags = ["raw"], ["smooth"]
+        item = LegendItem(label=series_label(self.spec, key), renderers=[r, s])
+        fig.legend[0].items = [*fig.legend[0].items, item]
+        glyphs.renderers.append(r)
+        glyphs.smooth_renderers.append(s)
+        glyphs.legend_items.append(item)
 
     def remove_series(self, key: SeriesKey) -> None:
         """Take a series' glyphs and legend entry off both twins."""
