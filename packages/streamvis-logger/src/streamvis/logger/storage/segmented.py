@@ -131,7 +131,7 @@ class SegmentSource(LogSource):
                  relist_interval: float | None = None) -> None:
         super().__init__(url)
         self.objects = objects
-        self.lookback = _float_env(LOOKBACK_ENV, 600.0) if lookback is None else lookback
+        self.lookback = _float_env(LOOKBACK_ENV, 60.0) if lookback is None else lookback
         self.relist_interval = (_float_env(RELIST_ENV, 300.0) if relist_interval is None
                                 else relist_interval)
         self.lists = 0
@@ -144,7 +144,12 @@ class SegmentSource(LogSource):
         self._listing_open = False
 
     def exists(self) -> bool:
-        return any(SEGMENT_RE.match(n) for n in self._list(None))
+        if self._max_ns is None and not self._queue and not self._seen:
+            # Not read yet: this full listing is kept as the first poll's (one LIST saved).
+            self._refill()
+            self._listing_open = bool(self._queue)
+            return bool(self._queue)
+        return bool(self._seen) or any(SEGMENT_RE.match(n) for n in self._list(None))
 
     def _list(self, start_after: str | None) -> list[str]:
         self.lists += 1
