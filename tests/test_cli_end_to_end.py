@@ -163,6 +163,19 @@ def test_serve_index_page_and_sigterm(demo_log):
 
 
 @pytest.mark.slow
+def test_serve_through_tf_gfile(demo_log):
+    pytest.importorskip("tensorflow")
+    server = start_cli("serve", str(free_port()), demo_schema(), demo_log, "--backend", "gfile")
+    try:
+        status, body = http_get(server.wait_for_url())
+        assert status == 200 and "cross_entropy" in body
+        assert server.stop(signal.SIGTERM) == 0
+    finally:
+        server.kill()
+    assert "Traceback" not in "".join(server.stderr)
+
+
+@pytest.mark.slow
 def test_quickstart_serves_all_three_figures_and_stops_both(tmp_path):
     port = free_port()
     quick = start_cli("quickstart", "--port", str(port), "--interval", "0.01", cwd=str(tmp_path))

@@ -48,6 +48,8 @@ def test_serve_arguments():
     assert args.host == "0.0.0.0" and args.poll_interval == 0.25
     assert args.allow_websocket_origin == ["a.example:80", "b"]
     assert parse("serve", "1", "s", "p").host == "127.0.0.1"
+    assert parse("serve", "1", "s", "p").backend is None
+    assert parse("serve", "1", "s", "p", "--backend", "gfile").backend == "gfile"
 
 
 def test_demo_defaults_and_options():

@@ -19,11 +19,11 @@ def _check_local(path: str) -> None:
         raise StorageError(f"PATH {path!r} is not readable (permission denied)")
 
 
-def check_log(path: str) -> LogReader:
+def check_log(path: str, backend: str | None = None) -> LogReader:
     """A reader for an existing log at ``path``; raises ``StorageError`` naming the problem."""
     if scheme_of(path) in ("", "file"):
         _check_local(path)
-    reader = LogReader(path)
+    reader = LogReader(path, backend=backend)
     if not reader.exists():
         reader.close()
         raise StorageError(f"no streamvis log at PATH {path!r} (nothing has been written there; "

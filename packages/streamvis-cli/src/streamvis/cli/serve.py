@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "plots and how (see the README's schema reference)")
     parser.add_argument("path", metavar="PATH", help="the log (local path, gs://, s3://, ...)")
     add_server_options(parser)
+    parser.add_argument("--backend", choices=("fsspec", "gfile"), default=None,
+                        help="storage library for PATH (default: $STREAMVIS_STORAGE_BACKEND, "
+                             "else fsspec); gfile needs TensorFlow")
     parser.set_defaults(func=run)
 
 
@@ -61,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from streamvis.server import load_schema
 
     schema = load_schema(args.schema)
-    check_log(args.path).close()
+    check_log(args.path, args.backend).close()
     server = start_server(schema, args.path, args.port, args.host,
-                          args.allow_websocket_origin, args.poll_interval)
+                          args.allow_websocket_origin, args.poll_interval, args.backend)
     print(f"streamvis: serving {args.path} at {page_url(args.host, server.port)} "
           "(Ctrl-C to stop)", flush=True)
     serve_forever(server)

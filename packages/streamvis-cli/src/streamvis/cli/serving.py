@@ -44,14 +44,15 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def start_server(schema: Any, path: str, port: int, host: str,
-                 allow_websocket_origin: Sequence[str] | None, poll_interval: float) -> Any:
+                 allow_websocket_origin: Sequence[str] | None, poll_interval: float,
+                 backend: str | None = None) -> Any:
     """A started (not yet looping) server from ``streamvis.server.make_server``."""
     from streamvis.server import make_server
 
     try:
         server = make_server(schema, path, port, host=host,
                              allow_websocket_origin=list(allow_websocket_origin or []) or None,
-                             poll_interval=poll_interval)
+                             poll_interval=poll_interval, backend=backend)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             raise _port_in_use(host, port) from None
