@@ -13,7 +13,7 @@ import numpy as np
 
 from streamvis.logger.arrays import NUMERIC_KINDS, capture
 from streamvis.logger.control import delete_series
-from streamvis.logger.encoder import Batch, Chunk, LogEncoder, new_id
+from streamvis.logger.encoder import Batch, Chunk, FlatChunk, LogEncoder, new_id
 from streamvis.logger.storage import LogStore, open_store
 from streamvis.logger.worker import FlushWorker
 
@@ -128,7 +128,7 @@ class DataLogger:
                         if worker.failure is not None:
                             self._raise_failure()
                         points = shape[0]
-                        worker.queue.append(Chunk(name, copies, shape, points))
+                        worker.queue.append(FlatChunk(name, copies, shape, points))
                         worker.added += points
                         worker.since_signal += points
                         if worker.since_signal >= worker.max_points:

@@ -12,7 +12,7 @@ from streamvis.logger.arrays import Deferred, host_array
 from streamvis.logger.dtypes import wire_dtype
 from streamvis.proto import frame_parts, group_record, header_record, points_payload_parts
 
-__all__ = ["Batch", "Chunk", "LogEncoder", "new_id"]
+__all__ = ["Batch", "Chunk", "FlatChunk", "LogEncoder", "new_id"]
 
 Batch = dict[str, list]
 """Buffered writes per name, in order: rows ``(name, value, ...)`` of Python numbers (one
@@ -30,6 +30,13 @@ class Chunk:
         self.values = values
         self.shape = shape
         self.points = points
+
+
+class FlatChunk(Chunk):
+    """A Chunk whose values are fresh, C-contiguous, 1-D host numpy arrays, all of ``shape``
+    (what ``DataLogger.write``'s fast path queues): the encoder need not re-check that."""
+
+    __slots__ = ()
 
 
 def new_id() -> int:
@@ -76,6 +83,17 @@ def _flat_columns(items: list) -> list[np.ndarray] | None:
     """Per-field concatenations of ``items`` when all of them are 1-D Chunks of host arrays
     whose fields share one dtype per field and need no broadcasting (the common batched case);
     ``None`` otherwise. Checks run over whole columns with C-level ``map``, not per item."""
+    kinds = set(map(type, items))
+    if kinds == {FlatChunk}:  # shapes, types and contiguity are guaranteed: check dtypes only
+        columns = []
+        for column in zip(*map(_values_of, items)):
+            dtypes = set(map(_dtype_of, column))
+            if len(dtypes) != 1:
+                return None
+            columns.append(np.frombuffer(b"".join(column), dtypes.pop()))
+        return columns
+    if not kinds <= {Chunk, FlatChunk}:
+        return None
     try:
         values = list(map(_values_of, items))  # a point row (tuple) has no .values
         shapes = list(map(_shape_of, items))

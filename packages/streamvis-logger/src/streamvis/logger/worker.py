@@ -13,8 +13,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from itertools import repeat, starmap
+from operator import attrgetter, itemgetter
 
-from streamvis.logger.encoder import Batch, Chunk
+from streamvis.logger.encoder import Batch, Chunk, FlatChunk
+
+_CHUNKS = {Chunk, FlatChunk}
+_name_of = attrgetter("name")
+_points_of = attrgetter("points")
+_row_name = itemgetter(0)
 
 __all__ = ["FlushWorker"]
 
@@ -85,26 +92,8 @@ class FlushWorker:
         return self._thread is not None and self._thread.is_alive()
 
     def _drain(self) -> None:
-        popleft = self.queue.popleft
-        items = [popleft() for _ in range(len(self.queue))]
-        batch: Batch = {}
-        events = []
-        points = 0
-        for item in items:
-            if type(item) is tuple:
-                name = item[0]
-                points += 1
-            elif type(item) is Chunk:
-                name = item.name
-                points += item.points
-            else:
-                events.append(item)
-                continue
-            rows = batch.get(name)
-            if rows is None:
-                batch[name] = [item]
-            else:
-                rows.append(item)
+        items = list(starmap(self.queue.popleft, repeat((), len(self.queue))))
+        batch, points, events = _group(items)
         if batch:
             try:
                 self.sink([batch])
@@ -128,3 +117,35 @@ class FlushWorker:
             if stopping:
                 self._drain()
                 return
+
+
+def _group(items: list) -> tuple[Batch, int, list]:
+    """(items per name in order, points, flush events) of drained queue items."""
+    kinds = set(map(type, items))
+    if kinds == {tuple}:  # scalar rows only: usually of one name
+        names = set(map(_row_name, items))
+        if len(names) == 1:
+            return {names.pop(): items}, len(items), []
+    elif kinds and kinds <= _CHUNKS:  # array writes only
+        names = set(map(_name_of, items))
+        if len(names) == 1:
+            return {names.pop(): items}, sum(map(_points_of, items)), []
+    batch: Batch = {}
+    events = []
+    points = 0
+    for item in items:
+        if type(item) is tuple:
+            name = item[0]
+            points += 1
+        elif type(item) in _CHUNKS:
+            name = item.name
+            points += item.points
+        else:
+            events.append(item)
+            continue
+        rows = batch.get(name)
+        if rows is None:
+            batch[name] = [item]
+        else:
+            rows.append(item)
+    return batch, points, events
