@@ -219,3 +219,16 @@ def test_legend_label_includes_name_when_pattern_is_not_literal(pattern: str,
     streamer, view = _streamer(store, pattern)
     streamer.tick()
     assert view.linear_fig.legend[0].items[0].label["value"] == label
+
+
+def test_resize_resends_lines_only_when_the_budget_is_far_off() -> None:
+    store = SeriesStore()
+    store.append(_series("a", "loss", 0, np.arange(100_000), np.zeros(100_000)))
+    streamer, view = _streamer(store)
+    streamer.tick()
+    state = streamer.figures[0]
+    assert state.budget == point_budget(0)                   # sent for the default width
+    streamer._on_resize(state, None, 1100)                   # 2,200 vs 1,600: keep
+    assert not state.dirty
+    streamer._on_resize(state, 1100, 2000)                   # 4,000 vs 1,600: resend
+    assert state.dirty
