@@ -2,11 +2,11 @@
 
 Bokeh cannot switch an axis between linear and log on a live plot, so each figure is built twice
 (same ``x_range``, same data sources) and the cell shows one of them. Every series gets a raw
-glyph and a smoothed glyph, one legend entry ``scope/index`` (clicking it hides both) and hover
-showing x, y and scope. The smoothed glyph is always ``visible``: while smoothing is off its data
-is empty. (``visible`` belongs to the legend: Bokeh greys out an entry whose renderers are not
-all visible, and its "hide" click flips each renderer's ``visible``, so a smoothed line hidden
-that way would be shown by the click that hides the raw one.)
+glyph, from the first time smoothing is turned on a smoothed glyph too, one legend entry
+``scope/index`` (clicking it hides both) and hover showing x, y and scope. The smoothed glyph
+stays ``visible`` (its data is empty while smoothing is off): ``visible`` belongs to the
+legend, which greys out an entry whose renderers are not all visible and whose "hide" click
+flips each renderer's ``visible``.
 """
 
 from __future__ import annotations
@@ -47,9 +47,14 @@ class SeriesGlyphs:
     key: SeriesKey
     raw: ColumnDataSource
     smooth: ColumnDataSource
-    renderers: list[GlyphRenderer] = field(default_factory=list)      # raw, both twins
-    smooth_renderers: list[GlyphRenderer] = field(default_factory=list)
-    legend_items: list[LegendItem] = field(default_factory=list)
+    renderers: list[GlyphRenderer] = field(default_factory=list)      # raw, per twin shown
+    legend_items: list[LegendItem] = field(default_factory=list)      # per twin shown
+    smooth_by_fig: dict[int, GlyphRenderer] = field(default_factory=dict)  # id(twin) -> glyph
+
+    @property
+    def smooth_renderers(self) -> list[GlyphRenderer]:
+        """The smoothed glyphs (created when smoothing is first turned on)."""
+        return list(self.smooth_by_fig.values())
 
 
 class FigureView:
@@ -112,10 +117,31 @@ class FigureView:
             self.container.children = [fig]
 
     def set_smoothing(self, alpha: float) -> None:
-        """Draw raw lines faint (alpha > 0: the session fills the smoothed lines) or solid."""
+        """Draw raw lines faint (alpha > 0: the session fills the smoothed lines) or solid.
+
+        Call :meth:`add_smooth_glyphs` after filling the smoothed sources."""
         self.smoothing = alpha
         for glyphs in self.series.values():
             self._style(glyphs)
+
+    def add_smooth_glyphs(self) -> None:
+        """Give every series its smoothed glyph on each twin shown, if smoothing is on and it
+        has none yet (they are made on first use: most pages never smooth)."""
+        if self.smoothing <= 0:
+            return
+        for glyphs in self.series.values():
+            for fig, raw, item in zip(self._populated, glyphs.renderers, glyphs.legend_items):
+                if id(fig) not in glyphs.smooth_by_fig:
+                    self._add_smooth(fig, glyphs, raw, item)
+
+    def _add_smooth(self, fig: Any, glyphs: SeriesGlyphs, raw: GlyphRenderer,
+                    item: LegendItem) -> None:
+        s = fig.line(x=self.xcol, y=self.ycol, source=glyphs.smooth, name=glyphs.key[0],
+                     line_color=self._color_kwargs(glyphs.key[2])["line_color"], line_width=2,
+                     visible=raw.visible)     # hidden with its raw line from the legend
+        s.tags = ["smooth"]
+        item.renderers = [*item.renderers, s]
+        glyphs.smooth_by_fig[id(fig)] = s
 
     def _style(self, glyphs: SeriesGlyphs) -> None:
         for r in glyphs.renderers:
@@ -164,14 +190,19 @@ class FigureView:
             kwargs[self._alpha_attr] = self._raw_alpha()
         r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=glyphs.raw,
                                                name=key[0], **kwargs)
-        s = fig.line(x=self.xcol, y=self.ycol, source=glyphs.smooth, name=key[0],
-                     line_color=_line_color(kwargs), line_width=2)
-        r.tags, s.tags = ["raw"], ["smooth"]
-        item = LegendItem(label=series_label(self.spec, key), renderers=[r, s])
-        fig.legend[0].items = [*fig.legend[0].items, item]
+        r.tags = ["raw"]
+        item = LegendItem(label=series_label(self.spec, key), renderers=[r])
         glyphs.renderers.append(r)
-        glyphs.smooth_renderers.append(s)
         glyphs.legend_items.append(item)
+        if self.smoothing > 0:
+            self._add_smooth(fig, glyphs, r, item)
+        fig.legend[0].items = [*fig.legend[0].items, item]
+
+    def _color_kwargs(self, index: int = 0) -> dict[str, Any]:
+        kwargs = dict(self.spec.glyph_kwargs)
+        if not any(k in kwargs for k in _COLOR_KWARGS):
+            kwargs["color"] = self.colors[index % len(self.colors)]
+        return {"line_color": _line_color(kwargs)}
 
     def remove_series(self, key: SeriesKey) -> None:
         """Take a series' glyphs and legend entry off both twins."""

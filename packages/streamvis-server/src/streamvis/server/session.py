@@ -172,10 +172,12 @@ class PageStreamer:
 
     def set_smoothing(self, view: FigureView, alpha: float) -> None:
         """Change one figure's EMA smoothing and resend its lines."""
-        view.set_smoothing(alpha)
-        for state in self.figures:
-            if state.view is view:
-                self.refresh_figure(state)
+        with _frozen(self.doc):  # one model-graph walk; new glyphs join with their data
+            view.set_smoothing(alpha)
+            for state in self.figures:
+                if state.view is view:
+                    self.refresh_figure(state)
+            view.add_smooth_glyphs()
 
     # -- zoom, pan, reset, resize ----------------------------------------------------------
 
