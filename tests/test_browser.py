@@ -389,6 +389,22 @@ def test_cols_layout_sizes_follow_the_requested_ratios(site: Site, page: Any) ->
     assert near(ax, bx) and near(by, ay + ah) and near(cx, ax + aw) and near(cy, ay), box
 
 
+def test_crowded_page_keeps_every_figures_controls_above_the_plots(site: Site,
+                                                                   page: Any) -> None:
+    open_doc(page, site.url + "/?rows=loss,attn,live;big,gone,xss")
+    box = settled_sizes(page)
+    screenshot(page, "layout-six.png")
+    assert set(box) == set(FIGURES), box
+    top = min(b[1] for b in box.values())
+    spinners = page.locator("input").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.y, r.bottom]; })")
+    # six figures' controls need more than one line: none may be hidden under the plots
+    assert len(spinners) == len(FIGURES), spinners
+    assert max(y for y, _ in spinners) > min(y for y, _ in spinners), spinners   # wrapped
+    assert all(0 <= y and bottom <= top + 1 for y, bottom in spinners), (spinners, top)
+    assert near(max(b[1] + b[3] for b in box.values()), VIEWPORT["height"]), box
+
+
 def test_index_page_lists_every_figure_with_working_links(site: Site, page: Any) -> None:
     open_doc(page, site.url + "/")
     links = wait_until(page, lambda: page.locator("a").evaluate_all(

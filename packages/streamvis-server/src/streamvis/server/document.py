@@ -19,7 +19,6 @@ __all__ = ["STREAM_PERIOD_MS", "build_document", "grid_for"]
 
 STREAM_PERIOD_MS = 300
 INDEX_PERIOD_MS = 1000
-_BAR_HEIGHT = 36
 # The index page also carries its figure links as plain HTML, for readers without JavaScript
 # (curl, scripts, screen readers before BokehJS loads); Bokeh fills the page in after.
 _INDEX_TEMPLATE = get_env().from_string("{% extends base %}{% block contents %}{{ super() }}"
@@ -66,9 +65,10 @@ def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> No
     doc.title = "streamvis: " + ", ".join(layout.figures)
     views = {name: FigureView(schema.figures[name]) for name in layout.figures}
     streamer = PageStreamer(doc, store, list(views.values()), layout.scopes)
+    # no fixed height: with many figures the controls wrap onto more lines (a fixed height
+    # clipped every control past the first line) and the plots get what is left
     bar = Row(*[_controls(v, streamer) for v in views.values()], sizing_mode="stretch_width",
-              height=_BAR_HEIGHT, styles={"flex-wrap": "wrap", "gap": "0 1.5em"},
-              tags=["streamvis-controls"])
+              styles={"flex-wrap": "wrap", "gap": "0 1.5em"}, tags=["streamvis-controls"])
     grid = grid_for(layout, {n: v.container for n, v in views.items()})
     doc.add_root(Column(bar, grid, sizing_mode="stretch_both"))
     streamer.tick()
