@@ -232,3 +232,22 @@ def test_resize_resends_lines_only_when_the_budget_is_far_off() -> None:
     assert not state.dirty
     streamer._on_resize(state, 1100, 2000)                   # 4,000 vs 1,600: resend
     assert state.dirty
+
+
+def test_without_a_palette_each_run_gets_its_own_colour() -> None:
+    from bokeh.palettes import Category10_10
+
+    from streamvis.server.figures import FigureView
+    from streamvis.server.schema import parse_schema
+
+    body = {"scope_pattern": ".*", "group_pattern": "loss", "glyph_kind": "line",
+            "columns": ["x", "y"]}
+    view = FigureView(parse_schema({"loss": body}).figures["loss"])
+    keys = [("r1", "loss", 0), ("r2", "loss", 0), ("r1", "loss", 1), ("r3", "loss", 0)]
+    colors = [view.color_of(k) for k in keys]
+    assert colors == list(Category10_10[:4])     # distinct, in order of appearance
+    assert view.color_of(("r2", "loss", 0)) == colors[1]   # stable for a series
+    # with a palette, the seed's rule: palette[index % len], whatever the scope
+    viridis = FigureView(parse_schema({"loss": {**body, "palette": "Viridis6"}}).figures["loss"])
+    assert viridis.color_of(("r1", "loss", 1)) == viridis.color_of(("r9", "loss", 1)) \
+        == viridis.colors[1]

@@ -64,6 +64,7 @@ class FigureView:
         self.spec = spec
         self.xcol, self.ycol = spec.columns[0], spec.columns[1]
         self.colors = spec.colors()
+        self._color_slots: dict[tuple[str, int], int] = {}
         kwargs = {k: v for k, v in spec.figure_kwargs.items() if k not in _SIZE_KWARGS}
         self.log = spec.figure_kwargs.get("y_axis_type") == "log"
         self.linear_fig = self._make(kwargs, "linear", None)
@@ -137,7 +138,7 @@ class FigureView:
     def _add_smooth(self, fig: Any, glyphs: SeriesGlyphs, raw: GlyphRenderer,
                     item: LegendItem) -> None:
         s = fig.line(x=self.xcol, y=self.ycol, source=glyphs.smooth, name=glyphs.key[0],
-                     line_color=self._color_kwargs(glyphs.key[2])["line_color"], line_width=2,
+                     line_color=self._color_kwargs(glyphs.key)["line_color"], line_width=2,
                      visible=raw.visible)     # hidden with its raw line from the legend
         s.tags = ["smooth"]
         item.renderers = [*item.renderers, s]
@@ -185,7 +186,7 @@ class FigureView:
         key = glyphs.key
         kwargs = dict(self.spec.glyph_kwargs)
         if not any(k in kwargs for k in _COLOR_KWARGS):
-            kwargs["color"] = self.colors[key[2] % len(self.colors)]
+            kwargs["color"] = self.color_of(key)
         if self.smoothing > 0:     # set now: a frozen document would not send a later change
             kwargs[self._alpha_attr] = self._raw_alpha()
         r = getattr(fig, self.spec.glyph_kind)(x=self.xcol, y=self.ycol, source=glyphs.raw,
@@ -198,10 +199,20 @@ class FigureView:
             self._add_smooth(fig, glyphs, r, item)
         fig.legend[0].items = [*fig.legend[0].items, item]
 
-    def _color_kwargs(self, index: int = 0) -> dict[str, Any]:
+    def color_of(self, key: SeriesKey) -> str:
+        """A series' colour: ``palette[index % len]`` when the schema names a palette (the
+        seed's rule); otherwise each (scope, index) of this figure gets the next colour of the
+        default palette in order of appearance, so that runs are told apart."""
+        if self.spec.palette is not None:
+            slot = key[2]
+        else:
+            slot = self._color_slots.setdefault((key[0], key[2]), len(self._color_slots))
+        return self.colors[slot % len(self.colors)]
+
+    def _color_kwargs(self, key: SeriesKey) -> dict[str, Any]:
         kwargs = dict(self.spec.glyph_kwargs)
         if not any(k in kwargs for k in _COLOR_KWARGS):
-            kwargs["color"] = self.colors[index % len(self.colors)]
+            kwargs["color"] = self.color_of(key)
         return {"line_color": _line_color(kwargs)}
 
     def remove_series(self, key: SeriesKey) -> None:
