@@ -33,13 +33,6 @@ def test_help_on_every_subcommand(name, capsys):
     assert out.startswith(f"usage: streamvis {name}")
 
 
-def test_version(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--version"])
-    assert exit_info.value.code == 0
-    assert capsys.readouterr().out.startswith("streamvis 0.1.0")
-
-
 def test_serve_arguments():
     args = parse("serve", "5006", "demo.yaml", "gs://b/log", "--host", "0.0.0.0",
                  "--allow-websocket-origin", "a.example:80", "--allow-websocket-origin", "b",
