@@ -8,6 +8,8 @@ regenerates it with grpc_tools.protoc (the pinned generator) and compares the so
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 import streamvis.proto
 from streamvis.proto import data_pb2
 
-protoc = pytest.importorskip("grpc_tools.protoc", reason="needs grpcio-tools (the pinned protoc)")
+pytest.importorskip("grpc_tools.protoc", reason="needs grpcio-tools (the pinned protoc)")
 
 PROTO_REL = Path("streamvis/proto/data.proto")
 
@@ -37,9 +39,12 @@ def _regenerate(proto: Path, tmp_path: Path) -> str:
     out = tmp_path / "out"
     out.mkdir()
     include = files("grpc_tools") / "_proto"
-    rc = protoc.main(["protoc", f"-I{src}", f"-I{include}", f"--python_out={out}",
-                      str(PROTO_REL)])
-    assert rc == 0, f"grpc_tools.protoc failed (exit {rc}) on {proto}"
+    # a child process: protoc's C++ runtime in a process that already loaded torch, TensorFlow
+    # and upb (as the whole suite does) crashed with SIGSEGV
+    done = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{src}", f"-I{include}",
+                           f"--python_out={out}", str(PROTO_REL)], capture_output=True, text=True)
+    assert done.returncode == 0, (f"grpc_tools.protoc failed (exit {done.returncode}) on {proto}:"
+                                  f" {done.stderr}")
     return (out / PROTO_REL.with_name("data_pb2.py")).read_text()
 
 
