@@ -90,6 +90,10 @@ class Background:
             self.proc.send_signal(sig)
         try:
             return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            time.sleep(0.1)
+            raise AssertionError(f"{self.proc.args} still running {timeout} s after signal "
+                                 f"{sig}; stderr so far: {''.join(self.stderr)[-4000:]!r}") from None
         finally:
             time.sleep(0.1)  # let the pump threads drain the pipes
 
