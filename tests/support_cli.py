@@ -29,6 +29,7 @@ def _env(extra: dict[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("STREAMVIS_STORAGE_BACKEND", None)
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONFAULTHANDLER"] = "1"  # a hung child killed with SIGABRT prints its threads
     env.update(extra or {})
     return env
 
@@ -91,7 +92,12 @@ class Background:
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            time.sleep(0.1)
+            self.proc.send_signal(signal.SIGABRT)  # faulthandler: every thread's stack
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(0.5)
             raise AssertionError(f"{self.proc.args} still running {timeout} s after signal "
                                  f"{sig}; stderr so far: {''.join(self.stderr)[-4000:]!r}") from None
         finally:
