@@ -9,6 +9,7 @@ holds the standard environment variables that point s3fs/gcsfs (also in subproce
 from __future__ import annotations
 
 import glob
+from contextlib import contextmanager
 import os
 import shutil
 import socket
@@ -138,30 +139,34 @@ def start_gcs() -> Emulator:
     return Emulator("gcs", endpoint, env, proc)
 
 
-@pytest.fixture(scope="session")
-def s3_emulator() -> Iterator[Emulator]:
-    emu = start_s3()
-    saved = dict(os.environ)
+@contextmanager
+def serving(emu: Emulator) -> Iterator[Emulator]:
+    """``emu`` applied to this process while the block runs; then the environment and
+    fsspec's configuration are restored and the emulator is stopped."""
+    import fsspec.config
+
+    saved_env = dict(os.environ)
+    saved_s3 = dict(fsspec.config.conf.get("s3", {}))
     emu.apply()
     try:
         yield emu
     finally:
         os.environ.clear()
-        os.environ.update(saved)
+        os.environ.update(saved_env)
+        fsspec.config.conf["s3"] = saved_s3
         _stop(emu.process)
+
+
+@pytest.fixture(scope="session")
+def s3_emulator() -> Iterator[Emulator]:
+    with serving(start_s3()) as emu:
+        yield emu
 
 
 @pytest.fixture(scope="session")
 def gcs_emulator() -> Iterator[Emulator]:
-    emu = start_gcs()
-    saved = dict(os.environ)
-    emu.apply()
-    try:
+    with serving(start_gcs()) as emu:
         yield emu
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        _stop(emu.process)
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from streamvis.logger import read_log
 from support_browser import FIGURES_JS, chromium, dumps, free_port, screenshot
 from support_cli import start_cli
-from support_emulators import emulator_env, s3_emulator, s3_url  # noqa: F401 (fixtures)
+from support_emulators import Emulator, emulator_env, serving, start_s3
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser, pytest.mark.slow]
 
@@ -25,16 +26,25 @@ def per_series(figures: dict) -> dict[str, int]:
     return out
 
 
-def test_demo_to_s3_served_and_drawn_in_chromium(s3_url, s3_emulator):
+@pytest.fixture
+def own_s3() -> Iterator[Emulator]:
+    """A moto server for this test alone: the session's one holds what earlier tests wrote,
+    and moto's listings (which the tailer makes every poll) slow down as it grows."""
+    with serving(start_s3()) as emu:
+        yield emu
+
+
+def test_demo_to_s3_served_and_drawn_in_chromium(own_s3):
     from streamvis.server import demo_schema_path
 
-    env = emulator_env(s3_emulator)
+    s3_url = f"s3://{own_s3.make_bucket()}/logs/run"
+    env = emulator_env(own_s3)
     # Long enough that it is surely still writing when the page first shows points; it is
     # stopped with Ctrl-C below (which flushes what it wrote).
     demo = start_cli("demo", "run24", s3_url, "--steps", "100000", "--interval", "0.01",
                      env=env)
     serve = start_cli("serve", str(free_port()), demo_schema_path(), s3_url,
-                      "--poll-interval", "0.2", env=env)
+                      "--poll-interval", "0.5", env=env)
     try:
         url = serve.wait_for_url(timeout=60)
         with chromium() as browser:
