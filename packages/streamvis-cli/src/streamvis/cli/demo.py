@@ -129,7 +129,9 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # stop like Ctrl-C
+    # SIGTERM stops like Ctrl-C; SIGINT is set explicitly too (like 'serve' does), since a
+    # shell that starts us in the background without job control leaves it ignored
+    previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     progress = Progress(f"demo {args.scope}", args.steps)
     try:
         points = produce(args.scope, args.path, args.steps, args.interval, args.replace,
@@ -138,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
         progress.finish(f"stopped; what was logged so far is flushed to {args.path}")
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     progress.finish(f"wrote {points} points of scope {args.scope!r} "
                     f"({args.steps} steps) to {args.path}")
     return 0
