@@ -52,6 +52,19 @@ def read_sorted(path):
     return sorted(read_log(path), key=lambda s: s.key)
 
 
+def assert_same_series(batched_path, unbatched_path):
+    """Both logs decode to the same series: keys, field names, dtypes and values (NaN == NaN);
+    returns the batched log's series."""
+    left, right = read_sorted(batched_path), read_sorted(unbatched_path)
+    assert [s.key for s in left] == [s.key for s in right]
+    for a, b in zip(left, right):
+        assert list(a.columns) == list(b.columns) == ["x", "y"]
+        for field in ("x", "y"):
+            assert a.columns[field].dtype == b.columns[field].dtype, (a.key, field)
+            np.testing.assert_array_equal(a.columns[field], b.columns[field])
+    return left
+
+
 @settings(max_examples=60, deadline=None)
 @given(ops=st.lists(write_ops(), min_size=1, max_size=12), buffer=st.integers(1, 20))
 def test_batched_equals_unbatched(tmp_path_factory, ops, buffer):
@@ -63,13 +76,7 @@ def test_batched_equals_unbatched(tmp_path_factory, ops, buffer):
     with DataLogger("run").init(path=unbatched, buffer_max_elem=7) as logger:
         for op in ops:
             write_unbatched(logger, op)
-    left, right = read_sorted(batched), read_sorted(unbatched)
-    assert [s.key for s in left] == [s.key for s in right]
-    for a, b in zip(left, right):
-        assert list(a.columns) == list(b.columns) == ["x", "y"]
-        for field in ("x", "y"):
-            assert a.columns[field].dtype == b.columns[field].dtype, (a.key, field)
-            np.testing.assert_array_equal(a.columns[field], b.columns[field])
+    left = assert_same_series(batched, unbatched)
     expected_lines = {(op[0], i) for op in ops for i in range(op[3].shape[0])}
     assert {(s.name, s.index) for s in left} == expected_lines
 
@@ -132,9 +139,4 @@ def test_one_name_mixing_forms_and_dtypes_equals_unbatched(tmp_path_factory, ops
     with DataLogger("run").init(path=unbatched, buffer_max_elem=10_000) as logger:
         for op in ops:
             write_mixed_unbatched(logger, op)
-    left, right = read_sorted(batched), read_sorted(unbatched)
-    assert [s.key for s in left] == [s.key for s in right]
-    for a, b in zip(left, right):
-        for field in ("x", "y"):
-            assert a.columns[field].dtype == b.columns[field].dtype, (a.key, field)
-            np.testing.assert_array_equal(a.columns[field], b.columns[field])
+    assert_same_series(batched, unbatched)
