@@ -9,7 +9,6 @@ holds the standard environment variables that point s3fs/gcsfs (also in subproce
 from __future__ import annotations
 
 import glob
-from contextlib import contextmanager
 import os
 import shutil
 import socket
@@ -19,9 +18,12 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+
+from support_process import free_port, stop_process
 
 __all__ = ["Emulator", "Writers", "emulator_env", "free_port", "gcs_emulator", "gcs_url",
            "s3_emulator", "s3_url", "start_writers", "storage_url"]
@@ -29,12 +31,6 @@ __all__ = ["Emulator", "Writers", "emulator_env", "free_port", "gcs_emulator", "
 # gcsfs's experimental bucket-type probe waits 60 s per bucket against an emulator.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -77,15 +73,6 @@ def _wait_ready(url: str, proc: subprocess.Popen, what: str) -> None:
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"{what} did not answer {url} within 30 s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _missing(what: str) -> None:
@@ -154,7 +141,7 @@ def serving(emu: Emulator) -> Iterator[Emulator]:
         os.environ.clear()
         os.environ.update(saved_env)
         fsspec.config.conf["s3"] = saved_s3
-        _stop(emu.process)
+        stop_process(emu.process, grace=5)
 
 
 @pytest.fixture(scope="session")

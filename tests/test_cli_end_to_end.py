@@ -16,6 +16,7 @@ import pytest
 
 from streamvis.logger import read_log
 from support_cli import http_get, run_cli, start_cli
+from support_process import free_port
 
 STEPS = 45
 LAYERS = 6
@@ -134,12 +135,6 @@ def test_delete_then_list_shows_it_gone(demo_log, tmp_path):
     confirmed = run_cli("delete", path, "--scope", ".*", input="y\n")
     assert confirmed.returncode == 0, confirmed.stderr
     assert json.loads(run_cli("list", path, "--json").stdout)["series"] == []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def demo_schema() -> str:
