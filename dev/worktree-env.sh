@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# For a git worktree of this repository that shares the main checkout's .venv: generate the
+# worktree's data_pb2.py (gitignored) and put its four src/ folders first on PYTHONPATH, so
+# python and pytest import the worktree's code, not the checkout the venv was installed from.
+#
+#   source dev/worktree-env.sh /work/main/.venv    # then: python -m pytest ...
+_wt="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_venv="${1:-$_wt/.venv}"
+"$_venv/bin/python" -c "
+import sys; sys.path.insert(0, '$_wt/packages/streamvis-proto')
+from pathlib import Path
+from hatch_build import generate
+generate(Path('$_wt/packages/streamvis-proto/src'))" || return 1
+export PYTHONPATH="$_wt/packages/streamvis-proto/src:$_wt/packages/streamvis-logger/src:$_wt/packages/streamvis-server/src:$_wt/packages/streamvis-cli/src${PYTHONPATH:+:$PYTHONPATH}"
+export PATH="$_venv/bin:$PATH"
+echo "worktree-env: $_wt with $_venv" >&2
