@@ -6,11 +6,10 @@
 #   source dev/worktree-env.sh /work/main/.venv    # then: python -m pytest ...
 _wt="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _venv="${1:-$_wt/.venv}"
-"$_venv/bin/python" -c "
-import sys; sys.path.insert(0, '$_wt/packages/streamvis-proto')
-from pathlib import Path
-from hatch_build import generate
-generate(Path('$_wt/packages/streamvis-proto/src'))" || return 1
+_src="$_wt/packages/streamvis-proto/src"
+"$_venv/bin/python" -m grpc_tools.protoc -I"$_src" \
+  -I"$("$_venv/bin/python" -c "from importlib.resources import files; print(files('grpc_tools') / '_proto')")" \
+  --python_out="$_src" --pyi_out="$_src" streamvis/proto/data.proto || return 1
 export PYTHONPATH="$_wt/packages/streamvis-proto/src:$_wt/packages/streamvis-logger/src:$_wt/packages/streamvis-server/src:$_wt/packages/streamvis-cli/src${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$_venv/bin:$PATH"
 echo "worktree-env: $_wt with $_venv" >&2
