@@ -12,7 +12,11 @@ from streamvis.logger.arrays import Deferred, host_array
 from streamvis.logger.dtypes import wire_dtype
 from streamvis.proto import frame_parts, group_record, header_record, points_payload_parts
 
-__all__ = ["Batch", "Chunk", "FlatChunk", "LogEncoder", "new_id"]
+__all__ = ["MAX_POINTS_PAYLOAD", "Batch", "Chunk", "FlatChunk", "LogEncoder", "new_id"]
+
+MAX_POINTS_PAYLOAD = 4 * 1024 * 1024
+"""Value bytes per points record at most (a write larger than this becomes several records):
+far below every reader's frame cap, and it bounds the memory a reader needs per frame."""
 
 Batch = dict[str, list]
 """Buffered writes per name, in order: rows ``(name, value, ...)`` of Python numbers (one
@@ -131,25 +135,33 @@ def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[tuple[int,
 
 
 class LogEncoder:
-    """Turns batches into framed bytes, declaring each group the first time it is used.
+    """Turns batches into framed bytes (format 2).
 
-    With ``self_contained=True`` (object-store segments) every call starts with a Header and
-    re-declares the groups it uses, so each segment can be read on its own.
+    Every points record carries its group inline and the writer's next sequence number, so
+    it can be read without any other record and readers can drop a record stored twice. No
+    record holds more than ``max_payload`` value bytes. With ``self_contained=True``
+    (object-store segments) every call starts with a Header; otherwise only the first.
     """
 
-    def __init__(self, scope: str, writer_id: int, self_contained: bool = False) -> None:
+    def __init__(self, scope: str, writer_id: int, self_contained: bool = False,
+                 max_payload: int = MAX_POINTS_PAYLOAD) -> None:
         self.scope = scope
         self.writer_id = writer_id
         self.self_contained = self_contained
+        self.max_payload = max_payload
         self.fields: dict[str, tuple[str, ...]] = {}
-        self._group_ids: dict[tuple, int] = {}
-        self._declared: set[int] = set()
+        self.seq = 0  # sequence number of the last record encoded
+        self._groups: dict[tuple, bytes] = {}
         self._header_written = False
+
+    def next_seq(self) -> int:
+        """Take the writer's next record sequence number."""
+        self.seq += 1
+        return self.seq
 
     def encode(self, batches: Sequence[Batch]) -> bytes:
         """Framed records for ``batches``; empty bytes when there is nothing to write."""
         if self.self_contained:
-            self._declared.clear()
             self._header_written = False
         parts: list = []
         for batch in batches:
@@ -169,8 +181,7 @@ class LogEncoder:
         flat = _flat_columns(items) if len(items) > 1 else None
         if flat is not None:
             signature = tuple([wire_dtype(c.dtype) for c in flat])
-            group_id = self._group_id(name, 0, fields, signature, parts)
-            parts += frame_parts(points_payload_parts(group_id, [[_little_endian(c)] for c in flat]))
+            self._points(self._group(name, 0, fields, signature), flat, parts)
             return
         runs: dict[int, list[tuple[tuple[int, ...], list[list[np.ndarray]]]]] = {}
         signatures: dict[tuple, tuple[int, ...]] = {}
@@ -186,20 +197,27 @@ class LogEncoder:
                 line.append((signature, [arrays]))
         for index, line in runs.items():
             for signature, pieces in line:
-                group_id = self._group_id(name, index, fields, signature, parts)
-                columns = [[_little_endian(np.concatenate(column) if len(column) > 1
-                                           else column[0])] for column in zip(*pieces)]
-                parts += frame_parts(points_payload_parts(group_id, columns))
+                columns = [np.concatenate(column) if len(column) > 1 else column[0]
+                           for column in zip(*pieces)]
+                self._points(self._group(name, index, fields, signature), columns, parts)
 
-    def _group_id(self, name: str, index: int, fields: Sequence[str],
-                  signature: tuple[int, ...], parts: list) -> int:
+    def _points(self, group: bytes, columns: list[np.ndarray], parts: list) -> None:
+        """Frame ``columns`` (equal lengths) as points records of at most ``max_payload``."""
+        count = len(columns[0])
+        per_point = sum(c.dtype.itemsize for c in columns)
+        step = max(1, self.max_payload // max(1, per_point))
+        for start in range(0, count, step):
+            part = columns if count <= step else [c[start:start + step] for c in columns]
+            parts += frame_parts(points_payload_parts(
+                0, [[_little_endian(c)] for c in part], group=group, seq=self.next_seq()))
+
+    def _group(self, name: str, index: int, fields: Sequence[str],
+               signature: tuple[int, ...]) -> bytes:
+        """The serialized Group of (name, index, dtypes), made once per writer."""
         key = (name, index, signature)
-        group_id = self._group_ids.get(key)
-        if group_id is None:
-            group_id = self._group_ids[key] = new_id()
-        if group_id not in self._declared:
-            record = group_record(group_id, self.scope, name, index,
-                                  list(zip(fields, signature)), self.writer_id)
-            parts += frame_parts([record.SerializeToString()])
-            self._declared.add(group_id)
-        return group_id
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = group_record(
+                new_id(), self.scope, name, index, list(zip(fields, signature)),
+                self.writer_id).group.SerializeToString()
+        return group

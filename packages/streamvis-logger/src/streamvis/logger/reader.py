@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from streamvis.logger.dtypes import decode_buffer
+from streamvis.logger.sequences import SeenSequences
 from streamvis.logger.series import Series, SeriesKey
 from streamvis.logger.storage import StorageError, open_source
 from streamvis.proto import (
     DEFAULT_MAX_RECORD_BYTES,
     DecodeError,
     FrameDecoder,
+    Group,
     parse_points_fast,
     parse_record,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["LogReader", "ReadStats", "Tombstone", "read_log"]
 
@@ -41,7 +46,9 @@ class ReadStats:
     records: int = 0
     damaged_bytes: int = 0      # bytes of broken framing skipped
     bad_records: int = 0        # intact frames whose content was unusable
-    orphan_points: int = 0      # points records naming a group never declared
+    orphan_points: int = 0      # points records naming a group never declared (format 1)
+    duplicate_records: int = 0  # records a writer's sequence number showed were read before
+    oversized_frames: int = 0   # frames skipped for a length over the reader's cap
 
 
 @dataclass
@@ -78,8 +85,13 @@ class LogReader:
     """Incremental reader of a log: each ``poll`` returns only what appeared since the last.
 
     Damage (torn or corrupted frames, undecodable records) is skipped and counted in
-    ``stats``; it never raises and never returns wrong values. Many writers and runs that
-    share a (scope, name, index) are merged into one series.
+    ``stats``; it never raises for it and never returns wrong values. A record stored twice
+    (format 2 sequence numbers) is returned once. Many writers and runs that share a
+    (scope, name, index) are merged into one series.
+
+    Storage failures raise ``StorageError``, but never lose data: if a poll fails after it
+    has read new data, it returns that data (logging the failure) and the next poll reads on
+    from there; if it fails before, it raises and the next poll retries the same bytes.
     """
 
     def __init__(self, path: str, *, backend: str | None = None,
@@ -90,7 +102,10 @@ class LogReader:
         self._max_record_bytes = max_record_bytes
         self._decoders: dict[str, FrameDecoder] = {}
         self._groups: dict[int, _GroupInfo] = {}
+        self._inline_groups: dict[bytes, _GroupInfo] = {}
+        self._seen = SeenSequences()
         self._finished_damage = 0
+        self._finished_oversized = 0
 
     def exists(self) -> bool:
         """Whether anything has been written to the log yet."""
@@ -109,22 +124,35 @@ class LogReader:
         """
         pending: dict[SeriesKey, _Pending] = {}
         tombstones: list[Tombstone] = []
-        while chunks := self._source.read_new():
-            for chunk in chunks:
-                decoder = self._decoders.get(chunk.stream)
-                if decoder is None:
-                    decoder = self._decoders[chunk.stream] = FrameDecoder(self._max_record_bytes)
-                for payload in decoder.feed(chunk.data):
-                    self._apply(payload, pending, tombstones)
-                if chunk.final:
-                    self._finish(chunk.stream, pending, tombstones)
+        try:
+            while chunks := self._source.read_new():
+                for chunk in chunks:
+                    decoder = self._decoders.get(chunk.stream)
+                    if decoder is None:
+                        decoder = self._decoders[chunk.stream] = FrameDecoder(
+                            self._max_record_bytes)
+                    for payload in decoder.feed(chunk.data):
+                        self._apply(payload, pending, tombstones)
+                    if chunk.final:
+                        self._finish(chunk.stream, pending, tombstones)
+        except StorageError as err:
+            if not pending and not tombstones:
+                raise
+            _log.warning("reading %s stopped early (%s); returning what was read before it",
+                         self.path, err)
+            final = False
         if final:
             for stream in list(self._decoders):
                 self._finish(stream, pending, tombstones)
-        self.stats.bytes_read = self._source.bytes_read
-        self.stats.damaged_bytes = self._finished_damage + sum(
-            d.skipped_bytes for d in self._decoders.values())
+        self._update_stats()
         return [*tombstones, *(_merge(k, p) for k, p in pending.items())]
+
+    def _update_stats(self) -> None:
+        decoders = self._decoders.values()
+        self.stats.bytes_read = self._source.bytes_read
+        self.stats.damaged_bytes = self._finished_damage + sum(d.skipped_bytes for d in decoders)
+        self.stats.oversized_frames = self._finished_oversized + sum(
+            d.oversized_frames for d in decoders)
 
     def _finish(self, stream: str, pending: dict[SeriesKey, _Pending],
                 tombstones: list[Tombstone]) -> None:
@@ -132,13 +160,21 @@ class LogReader:
         for payload in decoder.finish():
             self._apply(payload, pending, tombstones)
         self._finished_damage += decoder.skipped_bytes
+        self._finished_oversized += decoder.oversized_frames
 
     def _apply(self, payload: memoryview, pending: dict[SeriesKey, _Pending],
                tombstones: list[Tombstone]) -> None:
         self.stats.records += 1
         fast = parse_points_fast(payload)
         if fast is not None:
-            self._apply_points(fast[0], fast[1], pending)
+            if fast.group is None:  # format 1: the group was declared in its own record
+                self._apply_points(self._groups.get(fast.group_id), fast.values, pending)
+                return
+            info = self._inline_group(fast.group)
+            if info is None or (fast.seq and not self._seen.add(info.writer, fast.seq)):
+                self.stats.duplicate_records += info is not None
+                return
+            self._apply_points(info, fast.values, pending)
             return
         try:
             record = parse_record(payload)
@@ -147,7 +183,15 @@ class LogReader:
             return
         kind = record.WhichOneof("kind")
         if kind == "points":
-            self._apply_points(record.points.group_id, record.points.values, pending)
+            p = record.points
+            if not p.HasField("group"):
+                self._apply_points(self._groups.get(p.group_id), p.values, pending)
+                return
+            info = self._inline_group(p.group.SerializeToString())
+            if info is None or (p.seq and not self._seen.add(info.writer, p.seq)):
+                self.stats.duplicate_records += info is not None
+                return
+            self._apply_points(info, p.values, pending)
         elif kind == "group":
             g = record.group
             self._groups[g.id] = _GroupInfo((g.scope, g.name, g.index),
@@ -165,8 +209,23 @@ class LogReader:
                 del pending[key]
             tombstones.append(tomb)
 
-    def _apply_points(self, group_id: int, values, pending: dict[SeriesKey, _Pending]) -> None:
-        info = self._groups.get(group_id)
+    def _inline_group(self, raw: bytes | memoryview) -> _GroupInfo | None:
+        """The group a format-2 points record carries, parsed once per distinct group."""
+        key = bytes(raw)
+        info = self._inline_groups.get(key)
+        if info is None:
+            try:
+                g = Group.FromString(key)
+            except DecodeError:
+                self.stats.bad_records += 1
+                return None
+            info = self._inline_groups[key] = _GroupInfo(
+                (g.scope, g.name, g.index), tuple(f.name for f in g.fields),
+                tuple(f.dtype for f in g.fields), g.writer_id)
+        return info
+
+    def _apply_points(self, info: _GroupInfo | None, values,
+                      pending: dict[SeriesKey, _Pending]) -> None:
         if info is None:
             self.stats.orphan_points += 1
             return
