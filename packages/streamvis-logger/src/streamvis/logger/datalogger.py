@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import os
 import re
@@ -20,6 +21,7 @@ from streamvis.logger.worker import FlushWorker
 __all__ = ["DataLogger", "LoggerError"]
 
 _LIVE: weakref.WeakSet[DataLogger] = weakref.WeakSet()
+_log = logging.getLogger(__name__)
 
 
 class LoggerError(RuntimeError):
@@ -192,7 +194,10 @@ class DataLogger:
     # -- flushing --------------------------------------------------------------------------
 
     def _sink(self, batches: list[Batch]) -> None:
-        data = self._retry + self._encoder.encode(batches)
+        """Append new batches after whatever an earlier failed append kept. A failed append
+        keeps all of it: frames that landed before storage cut the write are written again,
+        with the same sequence numbers, and readers take them once."""
+        data = self._retry + self._encoder.encode(batches) if batches else self._retry
         if data:
             self._retry = data
             self._store.append(data)
@@ -204,14 +209,21 @@ class DataLogger:
                           "the unwritten data is kept and retried on the next flush") from err
 
     def flush_buffer(self, timeout: float | None = None) -> None:
-        """Write everything buffered so far to PATH, waiting until it is stored."""
+        """Write everything buffered so far to PATH, waiting until it is stored.
+
+        Data kept after an earlier storage error is retried too; raises ``LoggerError`` while
+        it still cannot be written (the data stays kept for the next try)."""
         worker = self._check_writable("flush_buffer")
         worker.flush(timeout)
+        if worker.failing:  # the kept data could not be written, now included
+            worker.failure = worker.last_error
         if worker.failure is not None:
             self._raise_failure()
 
     def close(self) -> None:
-        """Flush, stop the background thread and close PATH. Safe to call twice."""
+        """Flush (retrying data kept after a storage error), stop the background thread and
+        close PATH. Raises ``LoggerError`` if the data could not be written: it is lost then.
+        Safe to call twice."""
         worker, self._worker = self._worker, None
         if worker is None:
             return
@@ -219,12 +231,12 @@ class DataLogger:
         self._fields = {}
         worker.close()
         self._store.close()
-        if worker.failure is not None:
-            self._worker = worker
-            try:
-                self._raise_failure()
-            finally:
-                self._worker = None
+        if worker.failing:
+            lost = self._retry
+            self._retry = b""
+            raise LoggerError(f"closing {self.path!r}: the data could not be written "
+                              f"({worker.last_error!r}); {len(lost)} bytes of buffered points "
+                              "are lost") from worker.last_error
 
     def __enter__(self) -> DataLogger:
         return self
@@ -247,7 +259,8 @@ def _close_all_at_exit() -> None:
         try:
             logger.close()
         except Exception as err:  # at exit there is no caller left to raise to
-            print(f"streamvis: could not flush {logger.path!r} at exit: {err}")
+            _log.error("streamvis: could not flush %r at exit; unwritten points are lost: %s",
+                       logger.path, err)
 
 
 def _reset_all_after_fork() -> None:

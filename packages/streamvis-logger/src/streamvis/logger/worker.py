@@ -9,6 +9,7 @@ unwritten, the writer blocks until the worker catches up (backpressure: nothing 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -25,12 +26,20 @@ _row_name = itemgetter(0)
 
 __all__ = ["FlushWorker"]
 
+_log = logging.getLogger(__name__)
+_REPEAT_WARNING_S = 60.0  # while storage keeps failing, say so again this often
+
 
 class FlushWorker:
     """Owns the hand-off queue and the thread that drains it into ``sink``.
 
     Queue items are point rows ``(name, value, ...)`` of Python numbers, ``Chunk``s, or
     ``threading.Event``s that the worker sets once everything queued before them is written.
+
+    ``sink`` is called on every wake-up, with an empty list when nothing new is queued, so
+    that data it kept after a storage error is retried even if no more is written. A failed
+    call sets ``failure`` (the caller raises it once, from its next call) and is logged on
+    the first failure of a streak, then every minute; the first success after it is logged.
     """
 
     def __init__(self, sink: Callable[[list[Batch]], None], max_points: int,
@@ -40,6 +49,9 @@ class FlushWorker:
         self.interval = interval
         self.max_backlog = max_backlog
         self.failure: BaseException | None = None
+        self._warned_at = 0.0
+        self.failing = False  # the last sink call failed
+        self.last_error: BaseException | None = None
         self._init_state()
 
     def _init_state(self) -> None:
@@ -86,6 +98,7 @@ class FlushWorker:
         """In a forked child: forget the parent's queue and thread, start a fresh thread."""
         self._init_state()
         self.failure = None
+        self.failing = False
         self.start()
 
     def _alive(self) -> bool:
@@ -94,16 +107,29 @@ class FlushWorker:
     def _drain(self) -> None:
         items = list(starmap(self.queue.popleft, repeat((), len(self.queue))))
         batch, points, events = _group(items)
-        if batch:
-            try:
-                self.sink([batch])
-            except BaseException as err:  # surfaced to the caller on its next call
-                self.failure = err
+        try:
+            self.sink([batch] if batch else [])
+        except BaseException as err:  # logged, and raised to the caller on its next call
+            self._failed(err)
+        else:
+            if self.failing:
+                _log.warning("streamvis: storage works again; the kept data is written")
+                self.failing = False
+                self.failure = None
         self.written += points
         with self._drained:
             self._drained.notify_all()
         for event in events:
             event.set()
+
+    def _failed(self, err: BaseException) -> None:
+        now = time.monotonic()
+        if not self.failing or now - self._warned_at >= _REPEAT_WARNING_S:
+            _log.warning("streamvis: writing the log failed: %s; the data is kept and retried",
+                         err)
+            self._warned_at = now
+        self.failing = True
+        self.failure = self.last_error = err
 
     def _run(self) -> None:
         deadline = time.monotonic() + self.interval
