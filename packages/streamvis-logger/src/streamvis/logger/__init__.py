@@ -2,6 +2,8 @@
 
 from streamvis.logger.control import delete_series
 from streamvis.logger.datalogger import DataLogger, LoggerError
+from streamvis.logger.formats import open_log_reader
+from streamvis.logger.legacy import NotAStreamvisLog
 from streamvis.logger.reader import LogReader, ReadStats, Tombstone, read_log
 from streamvis.logger.series import Series, SeriesKey
 from streamvis.logger.storage import StorageError
@@ -10,11 +12,13 @@ __all__ = [
     "DataLogger",
     "LogReader",
     "LoggerError",
+    "NotAStreamvisLog",
     "ReadStats",
     "Series",
     "SeriesKey",
     "StorageError",
     "Tombstone",
     "delete_series",
+    "open_log_reader",
     "read_log",
 ]

@@ -198,9 +198,13 @@ class LogReader:
 def read_log(path: str, *, backend: str | None = None) -> list[Series]:
     """Every series in the log at ``path``, merged across writers and runs, in write order.
 
-    Raises ``StorageError`` if nothing exists at ``path``.
+    Logs of the original streamvis (seed format, v1.0 pair) are read too. Raises
+    ``StorageError`` if nothing exists at ``path``, ``NotAStreamvisLog`` (a ``StorageError``)
+    if ``path`` holds something else.
     """
-    reader = LogReader(path, backend=backend)
+    from streamvis.logger.formats import open_log_reader  # formats imports this module
+
+    reader = open_log_reader(path, backend=backend)
     try:
         if not reader.exists():
             raise StorageError(f"no streamvis log at {path!r}")
