@@ -1,7 +1,7 @@
 """streamvis.logger: write training curves to a streamvis log, and read them back."""
 
 from streamvis.logger.control import delete_series
-from streamvis.logger.datalogger import DataLogger, LoggerError
+from streamvis.logger.datalogger import DataLogger, LegacyLogError, LoggerError
 from streamvis.logger.formats import open_log_reader
 from streamvis.logger.legacy import NotAStreamvisLog
 from streamvis.logger.reader import LogReader, ReadStats, Tombstone, read_log
@@ -11,6 +11,7 @@ from streamvis.logger.storage import StorageError
 __all__ = [
     "DataLogger",
     "LogReader",
+    "LegacyLogError",
     "LoggerError",
     "NotAStreamvisLog",
     "ReadStats",

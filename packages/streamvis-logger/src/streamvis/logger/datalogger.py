@@ -14,10 +14,11 @@ import numpy as np
 from streamvis.logger.arrays import NUMERIC_KINDS, capture
 from streamvis.logger.control import delete_series
 from streamvis.logger.encoder import Batch, Chunk, FlatChunk, LogEncoder, new_id
-from streamvis.logger.storage import LogStore, open_store
+from streamvis.logger.formats import legacy_format_of
+from streamvis.logger.storage import LogStore, StorageError, open_store
 from streamvis.logger.worker import FlushWorker
 
-__all__ = ["DataLogger", "LoggerError"]
+__all__ = ["DataLogger", "LegacyLogError", "LoggerError"]
 
 _LIVE: weakref.WeakSet[DataLogger] = weakref.WeakSet()
 
@@ -75,6 +76,7 @@ class DataLogger:
         if not flush_interval > 0:
             raise ValueError(f"flush_interval must be a positive number of seconds, "
                              f"got {flush_interval!r}")
+        _refuse_legacy(path)
         self.path = path
         self._store = open_store(path, backend)
         writer_id = new_id()
@@ -240,6 +242,20 @@ class DataLogger:
         self._encoder.fields = self._fields
         self._store.reopen_after_fork()
         self._worker.reset_after_fork()
+
+
+class LegacyLogError(StorageError):
+    """PATH holds a log of the original streamvis, which ``DataLogger`` does not append to."""
+
+
+def _refuse_legacy(path: str) -> None:
+    """Appending streamvis records to a legacy log would hide its old runs from every tool."""
+    fmt = legacy_format_of(path)
+    if fmt is not None:
+        raise LegacyLogError(
+            f"{path!r} is a log of the original streamvis ({fmt} format); DataLogger does not "
+            f"append to it. Convert it first, then log to the new file: "
+            f"streamvis convert {path} NEW_PATH")
 
 
 def _close_all_at_exit() -> None:
