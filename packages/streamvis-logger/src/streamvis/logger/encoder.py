@@ -12,7 +12,7 @@ from streamvis.logger.arrays import Deferred, host_array
 from streamvis.logger.dtypes import wire_dtype
 from streamvis.proto import frame_parts, group_record, header_record, points_payload_parts
 
-__all__ = ["Batch", "Chunk", "FlatChunk", "LogEncoder", "new_id"]
+__all__ = ["Batch", "Chunk", "FlatChunk", "IndexedChunk", "LogEncoder", "new_id"]
 
 Batch = dict[str, list]
 """Buffered writes per name, in order: rows ``(name, value, ...)`` of Python numbers (one
@@ -37,6 +37,18 @@ class FlatChunk(Chunk):
     (what ``DataLogger.write``'s fast path queues): the encoder need not re-check that."""
 
     __slots__ = ()
+
+
+class IndexedChunk(Chunk):
+    """A Chunk of 0-D/1-D fields whose points all go to line ``index`` (``write(name, index,
+    ...)``); never joined by ``_flat_columns``, which takes only exact Chunk/FlatChunk types."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, name: str, values: list[np.ndarray | Deferred], shape: tuple[int, ...],
+                 points: int, index: int) -> None:
+        super().__init__(name, values, shape, points)
+        self.index = index
 
 
 def new_id() -> int:
@@ -119,6 +131,10 @@ def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[tuple[int,
             yield 0, _rows_to_columns(rows, name, fields)
             rows = []
         values = item.values
+        if type(item) is IndexedChunk:
+            yield item.index, [np.broadcast_to(host_array(v), item.shape).reshape(-1)
+                               for v in values]
+            continue
         if len(item.shape) == 1 and all(type(v) is np.ndarray and v.shape == item.shape
                                          for v in values):
             yield 0, values  # the common case needs no broadcasting
