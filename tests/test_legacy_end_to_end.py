@@ -25,6 +25,7 @@ def _assert_same_series(converted: Path, source: str) -> None:
     assert sorted(got) == sorted(want)
     for key, s in want.items():
         assert list(got[key].columns) == list(s.columns)
+        assert len(got[key].writers) == len(s.writers), key  # one writer per original run
         for f, column in s.columns.items():
             assert got[key].columns[f].dtype == column.dtype, (key, f)
             np.testing.assert_array_equal(got[key].columns[f], column)

@@ -9,8 +9,9 @@ import numpy as np
 
 from streamvis.cli.errors import CliError
 from streamvis.cli.progress import Progress
-from streamvis.logger import DataLogger, LogReader, Series, open_log_reader, read_log
+from streamvis.logger import DataLogger, LogReader, Series, SeriesKey, open_log_reader, read_log
 from streamvis.logger.legacy import LegacyReader, V1PairReader
+from streamvis.logger.legacy.reader import Pending, RunPart
 from streamvis.logger.storage import scheme_of
 
 __all__ = ["convert_log", "register", "run"]
@@ -22,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Reads SRC, a log written by the original streamvis (the seed format, or "
                     "the v1.0 pair PREFIX.idx + PREFIX.log: give PREFIX or either file), with "
                     "its deletes applied, and writes every series to DST as a streamvis log "
-                    "(one DataLogger per scope; values keep their float32/int32 types). The "
+                    "(one DataLogger per original run, with the run's scope; values keep "
+                    "their float32/int32 types). The "
                     "result is read back and its series and point counts checked against SRC.")
     parser.add_argument("src", metavar="SRC", help="the legacy log")
     parser.add_argument("dst", metavar="DST", help="the streamvis log to write")
@@ -61,29 +63,44 @@ def _prepare_destination(src: LegacyReader, dst: str, force: bool) -> None:
         os.remove(local)
 
 
-def _write(series: list[Series], dst: str, progress: Progress) -> None:
-    loggers: dict[str, list[tuple[DataLogger, dict[str, tuple[str, ...]]]]] = {}
+def _write(parts: list[RunPart], dst: str, progress: Progress) -> None:
+    """One DataLogger per run, parts in file order. When a series passes from one run to
+    another, the earlier run's logger is flushed first, so the series keeps its order."""
+    last_part = {part.run: i for i, part in enumerate(parts)}
+    open_runs: dict[int, tuple[DataLogger, dict[str, tuple[str, ...]]]] = {}
+    last_run_of: dict[SeriesKey, int] = {}
     done = 0
     try:
-        for s in series:
-            if not len(s):
-                continue
-            fields = tuple(s.columns)
-            # a name's fields are fixed per logger: another run's different set gets its own
-            for logger, known in loggers.setdefault(s.scope, []):
-                if known.get(s.name, fields) == fields:
-                    break
-            else:
-                logger, known = DataLogger(s.scope).init(dst), {}
-                loggers[s.scope].append((logger, known))
-            known[s.name] = fields
-            logger.write(s.name, s.index, **s.columns)
-            done += len(s)
+        for i, part in enumerate(parts):
+            scope, name, index = part.key
+            fields = tuple(part.columns)
+            logger, known = open_runs.get(part.run, (None, {}))
+            if logger is None or known.get(name, fields) != fields:
+                if logger is not None:  # a run that changed a name's fields: a new writer
+                    logger.close()
+                logger, known = open_runs[part.run] = DataLogger(scope).init(dst), {}
+            previous = open_runs.get(last_run_of.get(part.key, part.run))
+            if previous is not None and previous[0] is not logger:
+                previous[0].flush_buffer()
+            known[name] = fields
+            logger.write(name, index, **part.columns)
+            last_run_of[part.key] = part.run
+            if last_part[part.run] == i:
+                open_runs.pop(part.run)[0].close()
+            done += len(next(iter(part.columns.values())))
             progress.update(done, "points written")
     finally:
-        for pairs in loggers.values():
-            for logger, _ in pairs:
-                logger.close()
+        for logger, _ in open_runs.values():
+            logger.close()
+
+
+def _merged(parts: list[RunPart]) -> list[Series]:
+    """The series the parts make, merged as every reader merges runs."""
+    pending: dict[SeriesKey, Pending] = {}
+    for part in parts:
+        pending.setdefault(part.key, Pending()).add(
+            tuple(part.columns), list(part.columns.values()), part.run)
+    return [p.series(key) for key, p in pending.items()]
 
 
 def _check(source: list[Series], dst: str) -> None:
@@ -116,13 +133,14 @@ def convert_log(src: str, dst: str, force: bool = False) -> tuple[list[Series], 
     reading = Progress(f"reading {src}", 1)
     reader.on_progress = lambda done, total: (setattr(reading, "total", max(total, 1)),
                                               reading.update(done, "bytes"))
-    series = reader.read_all()
+    parts = reader.read_parts()
     reader.close()
     if reader.stats.damaged_bytes or reader.stats.bad_records:
         print(f"warning: {src}: {reader.stats.damaged_bytes} damaged bytes and "
               f"{reader.stats.bad_records} unreadable records skipped")
-    points = sum(len(s) for s in series)
-    _write(series, dst, Progress(f"writing {dst}", points))
+    series = _merged(parts)
+    nonempty = [p for p in parts if len(next(iter(p.columns.values())))]
+    _write(nonempty, dst, Progress(f"writing {dst}", sum(len(s) for s in series)))
     _check(series, dst)
     return series, reader
 

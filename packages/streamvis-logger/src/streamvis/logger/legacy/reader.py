@@ -15,7 +15,7 @@ from streamvis.logger.reader import ReadStats, Tombstone
 from streamvis.logger.series import Series, SeriesKey
 from streamvis.logger.storage import StorageError
 
-__all__ = ["FileTail", "LegacyReader", "Pending", "exact_tombstone"]
+__all__ = ["FileTail", "LegacyReader", "Pending", "RunPart", "exact_tombstone"]
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +61,30 @@ def exact_tombstone(scope: str, name: str) -> Tombstone:
     return Tombstone(re.escape(scope), re.escape(name))
 
 
+@dataclass(frozen=True)
+class RunPart:
+    """Points one run (a seed Group, a v1.0 Scope record) added to one series in one record;
+    ``seq`` orders parts as the file does."""
+
+    key: SeriesKey
+    run: int
+    columns: dict[str, np.ndarray]
+    seq: int
+
+
 @dataclass
 class Pending:
-    """Points of one series gathered during one poll, one part per group (run)."""
+    """Points of one series gathered during one poll, one part per record."""
 
     parts: list[tuple[tuple[str, ...], list[np.ndarray]]] = field(default_factory=list)
     writers: set[int] = field(default_factory=set)
+    runs: list[tuple[int, int]] = field(default_factory=list)  # (run, seq) of each part
 
-    def add(self, fields: tuple[str, ...], arrays: list[np.ndarray], writer: int) -> None:
+    def add(self, fields: tuple[str, ...], arrays: list[np.ndarray], writer: int,
+            seq: int = 0) -> None:
         self.parts.append((fields, arrays))
         self.writers.add(writer)
+        self.runs.append((writer, seq))
 
     def series(self, key: SeriesKey) -> Series:
         names: list[str] = []
@@ -107,6 +121,7 @@ class LegacyReader:
         self.stats = ReadStats()
         self.on_progress: Callable[[int, int], None] | None = None
         self._stopped = False
+        self._seq = 0
 
     # -- the LogReader interface -------------------------------------------------------------
 
@@ -123,11 +138,24 @@ class LegacyReader:
         ``final=True`` counts an incomplete record at the end as damage instead of
         waiting for the rest of it.
         """
+        pending, tombstones = self._poll_pending(final)
+        return [*tombstones, *(p.series(k) for k, p in pending.items())]
+
+    def _poll_pending(self, final: bool) -> tuple[dict[SeriesKey, Pending], list[Tombstone]]:
         pending: dict[SeriesKey, Pending] = {}
         tombstones: list[Tombstone] = []
         if not self._stopped:
             self._consume(pending, tombstones, final)
-        return [*tombstones, *(p.series(k) for k, p in pending.items())]
+        return pending, tombstones
+
+    def read_parts(self) -> list[RunPart]:
+        """Everything not yet read, deletes applied, as per-run parts in file order (what
+        ``streamvis convert`` writes, one ``DataLogger`` per run)."""
+        pending, _ = self._poll_pending(final=True)
+        parts = [RunPart(key, run, dict(zip(fields, arrays)), seq)
+                 for key, p in pending.items()
+                 for (fields, arrays), (run, seq) in zip(p.parts, p.runs)]
+        return sorted(parts, key=lambda part: part.seq)
 
     def read_all(self) -> list[Series]:
         """Everything not yet read, to the end of the log, deletes applied."""
@@ -147,6 +175,18 @@ class LegacyReader:
         self.stats.damaged_bytes += remaining
         log.warning("%s: %s at byte %d; the %d bytes from there on are not read",
                     self.path, what, offset, remaining)
+
+    def _add(self, pending: dict[SeriesKey, Pending], key: SeriesKey, fields: tuple[str, ...],
+             arrays: list[np.ndarray], writer: int, run: int | None = None) -> None:
+        """Points of ``key``; ``writer`` goes to ``Series.writers``, ``run`` (default: the
+        writer) tells runs apart in ``read_parts``."""
+        entry = pending.get(key)
+        if entry is None:
+            entry = pending[key] = Pending()
+        self._seq += 1
+        entry.parts.append((fields, arrays))
+        entry.writers.add(writer)
+        entry.runs.append((writer if run is None else run, self._seq))
 
     @staticmethod
     def _delete(tomb: Tombstone, pending: dict[SeriesKey, Pending],

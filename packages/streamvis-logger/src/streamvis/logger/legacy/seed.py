@@ -10,7 +10,7 @@ name a dropped id; groups declared after it are visible again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +33,7 @@ class SeedGroup:
     key: SeriesKey
     fields: tuple[str, ...]
     dtypes: tuple[np.dtype, ...]
+    ordinal: int = 0  # which Group record of the file: ids may collide, ordinals do not
 
 
 def _text(value: memoryview) -> str:
@@ -159,7 +160,7 @@ class SeedReader(LegacyReader):
     def _apply(self, kind: int, payload: memoryview, pending: dict[SeriesKey, Pending],
                tombstones: list[Tombstone]) -> None:
         if kind == GROUP:
-            group = parse_seed_group(payload)
+            group = replace(parse_seed_group(payload), ordinal=self.stats.records)
             self._groups[group.id] = group  # the most recent group with this id wins
             self._deleted.discard(group.id)
         elif kind == POINTS:
@@ -172,10 +173,8 @@ class SeedReader(LegacyReader):
             if len(arrays) != len(group.fields) or len({len(a) for a in arrays}) > 1:
                 self.stats.bad_records += 1
                 return
-            entry = pending.get(group.key)
-            if entry is None:
-                entry = pending[group.key] = Pending()
-            entry.add(group.fields, typed(arrays, group.dtypes), group.id)
+            self._add(pending, group.key, group.fields, typed(arrays, group.dtypes), group.id,
+                      group.ordinal)
         else:
             scope, name = parse_control(payload)
             for group_id in [i for i, g in self._groups.items()

@@ -222,8 +222,5 @@ class V1PairReader(LegacyReader):
             self.stats.bad_records += 1
             return True
         key = (self._scopes.get(name.scope_id, ""), name.name, index)
-        target = pending.get(key)
-        if target is None:
-            target = pending[key] = Pending()
-        target.add(name.fields, typed(arrays, name.dtypes), name.scope_id)
+        self._add(pending, key, name.fields, typed(arrays, name.dtypes), name.scope_id)
         return True
