@@ -20,7 +20,7 @@ from streamvis.logger.legacy.reader import (
     FileTail, LegacyReader, Pending, exact_tombstone, local_path)
 from streamvis.logger.legacy.seed import typed
 from streamvis.logger.legacy.wire import (
-    FRAME_HEADER, WireError, decode_struct, decode_values, fields_of, next_frame)
+    WireError, decode_struct, decode_values, fields_of, next_frame)
 from streamvis.logger.reader import Tombstone
 from streamvis.logger.series import SeriesKey
 from streamvis.logger.storage import StorageError
