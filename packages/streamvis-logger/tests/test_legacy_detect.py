@@ -96,3 +96,12 @@ def test_read_log_on_an_empty_file_reads_nothing(tmp_path: Path) -> None:
     path = tmp_path / "empty.log"
     path.write_bytes(b"")
     assert read_log(str(path)) == []
+
+
+def test_a_seed_log_whose_first_record_is_long_is_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "long.svlog"
+    name = "n" * 6000  # the first record is longer than the first bytes read
+    path.write_bytes(seed_group(1, "s", name, 0, [("y", FLOAT)])
+                     + seed_points(1, [np.ones(2, np.float32)]))
+    assert detect_format(str(path)) == SEED
+    assert [s.key for s in read_log(str(path))] == [("s", name, 0)]

@@ -9,11 +9,14 @@ streamvis logs, since legacy logs are converted locally):
    exists, its first record has a v1.0 index kind (0-3 or 6) and a payload that is valid
    protobuf, and ``PREFIX.log`` is empty or starts with kind 4 or 5.
 3. **seed**: the first byte is a seed kind (0 Group, 1 Points, 2 Control), bytes 1..4 a
-   big-endian length of at most 1 MiB, and the whole first record parses as that kind (a Group
-   needs a name and at least one field). A short random file passes this with a probability
-   of roughly 2**-20 (a right first byte, three zero length bytes, and a payload that happens
-   to be a well-formed Group, Points or Control); a seed file whose first 12 bytes also form a
-   TFRecord header (2**-32) would be taken as ours.
+   big-endian length of at most 1 MiB, and the whole first record parses as that kind: valid
+   protobuf wire format throughout, only that kind's field numbers and wire types, and for a
+   Group a name and at least one field of type FLOAT or INT. Random bytes pass the first two
+   checks with a probability of about 3/256 * 1/4096 (about 2**-18.5) and the parse only
+   rarely; binary files that start with zero bytes are the likeliest false match, and files of
+   zeros are refused (an empty Group has no name). Text files never match (their first byte
+   is printable). A seed file whose first 12 bytes also form a TFRecord header (2**-32) would
+   be taken as ours.
 
 A missing or empty file, or one too short to tell (under 12 bytes, or a first seed record
 still incomplete), is ``PENDING``: a writer may be mid-append. Anything else is refused with
@@ -139,12 +142,15 @@ def detect_format(path: str) -> str:
     verdict = _v1_verdict(local)
     if verdict is not None:
         return verdict
-    head = _head(local)
+    head = _head(local, 4096)
     if not head:
         return PENDING
     if is_streamvis_head(head):
         return STREAMVIS
     verdict = _seed_verdict(head)
+    if verdict == PENDING and len(head) == 4096:  # a first record longer than 4 KiB
+        head = _head(local)
+        verdict = _seed_verdict(head)
     if verdict is not None:
         return verdict
     if len(head) < 12:

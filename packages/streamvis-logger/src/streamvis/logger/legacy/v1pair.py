@@ -157,6 +157,7 @@ class V1PairReader(LegacyReader):
             return None
         log.seek(beg)
         data = log.read(end - beg)
+        self.stats.bytes_read += len(data)
         frame = next_frame(data, 0) if len(data) == end - beg else None
         if frame is None or frame[0] != kind or frame[2] != len(data):
             raise WireError(f"no kind-{kind} record at .log bytes [{beg}, {end})")
