@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     kept = [s for s in series if len(s)]
     message = (f"converted {args.src} ({reader.format_name} format) to {args.dst}: "
                f"{len(kept)} series, {sum(len(s) for s in kept)} points, "
-               f"{len({s.scope for s in kept})} scopes; checked")
+               f"{_plural(len({s.scope for s in kept}), 'scope')}; checked")
     empty = len(series) - len(kept)
     if empty:
         message += f"; {empty} series without points not written"
@@ -160,3 +160,7 @@ def run(args: argparse.Namespace) -> int:
                     "run configs yet)")
     print(message)
     return 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
