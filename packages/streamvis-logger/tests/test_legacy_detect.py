@@ -105,3 +105,16 @@ def test_a_seed_log_whose_first_record_is_long_is_recognised(tmp_path: Path) -> 
                      + seed_points(1, [np.ones(2, np.float32)]))
     assert detect_format(str(path)) == SEED
     assert [s.key for s in read_log(str(path))] == [("s", name, 0)]
+
+
+def test_a_streamvis_log_with_a_damaged_start_is_still_read_as_one(tmp_path: Path) -> None:
+    path = _our_log(tmp_path / "ours.log")
+    with DataLogger("run").init(str(path)) as logger:  # a second writer's frames follow
+        logger.write("acc", x=2, y=3.0)
+    data = bytearray(path.read_bytes())
+    data[:12] = b"\xff" * 12  # the first frame's header is destroyed
+    path.write_bytes(bytes(data))
+    assert detect_format(str(path)) == STREAMVIS
+    reader = open_log_reader(str(path))
+    assert ("run", "acc", 0) in {s.key for s in reader.read_all()}
+    assert reader.stats.damaged_bytes > 0

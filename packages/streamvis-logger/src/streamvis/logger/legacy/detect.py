@@ -18,6 +18,8 @@ streamvis logs, since legacy logs are converted locally):
    is printable). A seed file whose first 12 bytes also form a TFRecord header (2**-32) would
    be taken as ours.
 
+A file that matches none of these but holds an intact streamvis frame (both CRCs) in its first
+MiB is a streamvis log with a damaged start, read as such (its reader skips the damage).
 A missing or empty file, or one too short to tell (under 12 bytes, or a first seed record
 still incomplete), is ``PENDING``: a writer may be mid-append. Anything else is refused with
 ``NotAStreamvisLog`` ("not a streamvis log: first bytes ...").
@@ -32,7 +34,7 @@ from streamvis.logger.legacy.reader import local_path
 from streamvis.logger.legacy.seed import parse_control, parse_points, parse_seed_group
 from streamvis.logger.legacy.wire import FRAME_HEADER, WireError, fields_of
 from streamvis.logger.storage import StorageError, scheme_of
-from streamvis.proto import masked_crc32c
+from streamvis.proto import FrameDecoder, masked_crc32c
 
 __all__ = ["PENDING", "SEED", "STREAMVIS", "V1", "NotAStreamvisLog", "detect_format",
            "first_bytes_error"]
@@ -44,6 +46,7 @@ PENDING = "pending"
 
 _HEAD_BYTES = 1024 * 1024 + FRAME_HEADER
 _MAX_FIRST_RECORD = 1024 * 1024
+_DAMAGE_SCAN_BYTES = 1024 * 1024
 _V1_INDEX_KINDS = (0, 1, 2, 3, 6)
 _V1_LOG_KINDS = (4, 5)
 
@@ -73,6 +76,12 @@ def _head(path: str, size: int = _HEAD_BYTES) -> bytes:
 def is_streamvis_head(head: bytes) -> bool:
     """Whether ``head`` starts with a TFRecord frame header (length and its masked CRC)."""
     return len(head) >= 12 and masked_crc32c(head[:8]) == struct.unpack_from("<I", head, 8)[0]
+
+
+def _holds_a_streamvis_frame(data: bytes) -> bool:
+    """Whether an intact frame (both CRCs right: a chance match is 1 in 2**64) lies in
+    ``data``. Runs only for files about to be refused (about 0.2 s per MiB)."""
+    return bool(FrameDecoder().feed(data))
 
 
 def _seed_verdict(head: bytes) -> str | None:
@@ -155,4 +164,6 @@ def detect_format(path: str) -> str:
         return verdict
     if len(head) < 12:
         return PENDING
+    if _holds_a_streamvis_frame(_head(local, _DAMAGE_SCAN_BYTES)):
+        return STREAMVIS  # a streamvis log whose start is damaged: its reader skips that
     raise first_bytes_error(path, head)
