@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from streamvis.logger.arrays import capture
+from streamvis.logger.arrays import capture, host_scalars
 from streamvis.logger.control import delete_series
 from streamvis.logger.encoder import LogEncoder, new_id
 from streamvis.logger.formats import legacy_format_of
@@ -147,6 +147,10 @@ class DataLogger:
                 worker.added += 1
                 if worker.added >= worker.next_wake:
                     worker.wake_or_wait()
+                return
+            scalars = host_scalars(fields.values())  # 0-d CPU tensors: converted at once
+            if scalars is not None:
+                self._put((name, _now(), *scalars), 1)
                 return
             row = (name, _now(), *fields.values())
             copies = flat_host_batch(row[2:])  # the batched fast path
