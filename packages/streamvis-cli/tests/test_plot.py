@@ -19,10 +19,11 @@ from PIL import Image  # noqa: E402  (matplotlib brings Pillow)
 
 from streamvis.cli.main import main  # noqa: E402
 from streamvis.cli.plot_data import collect_panels, reduce_line  # noqa: E402
-from streamvis.cli.plot_render import build_figure  # noqa: E402
-from streamvis.logger import DataLogger, read_log  # noqa: E402
+from streamvis.cli.plot_render import PUBLICATION_RC, build_figure  # noqa: E402
+from streamvis.logger import DataLogger, Series, read_log  # noqa: E402
 from streamvis.server import demo_schema_path, load_schema, parse_layout  # noqa: E402
 from streamvis.server.layout import LayoutError, query_args  # noqa: E402
+from streamvis.server.schema import parse_schema  # noqa: E402
 
 DEMO_ROWS = "kldiv,cross_entropy;enc_attn_entropy"
 TITLES = ("KL Divergence (bits)", "Cross Entropy (bits)", "Encoder Self Attention Entropy (bits)")
@@ -125,7 +126,7 @@ def test_a_single_spike_on_a_long_flat_line_stays_in_the_png(tmp_path: Path,
     out = tmp_path / "spike.png"
     assert plot(str(schema), log, "-o", str(out), "--rows", "flat", "--size", "400x300") == 0
     drawn = int(re.search(r"\(([\d,]+) drawn\)", capsys.readouterr().err)[1].replace(",", ""))
-    assert drawn <= 4 * 400                         # reduced per pixel column ...
+    assert drawn <= 4 * 4 * 400                     # reduced: 4 points per bucket, 4 per px ...
     assert red_runs(out) > 150                      # ... and the spike spans most of the plot
     y[n // 2 + 12_345] = 0.0                        # control: the flat line alone has no run
     with DataLogger(scope="run") as logger:
@@ -133,6 +134,34 @@ def test_a_single_spike_on_a_long_flat_line_stays_in_the_png(tmp_path: Path,
         logger.write("flat", x=np.arange(n), y=y)
     assert plot(str(schema), log, "-o", str(out), "--rows", "flat", "--size", "400x300") == 0
     assert red_runs(out) < 10
+
+
+def png_pixels(fig: object) -> np.ndarray:
+    import io
+
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({**PUBLICATION_RC, "path.simplify": False}):
+        fig.savefig(buffer, format="png")
+    return np.asarray(Image.open(buffer).convert("RGB")).astype(int)
+
+
+def test_the_reduced_picture_matches_the_full_resolution_one() -> None:
+    n = 300_000
+    rng = np.random.default_rng(1)
+    y = (np.exp(-np.arange(n) / 1e5) + rng.normal(0, 0.02, n)).astype(np.float32)
+    y[[1000, 123_456, 299_000]] = [3.0, -2.0, 2.5]
+    schema = parse_schema({"loss": {"scope_pattern": ".*", "group_pattern": "loss",
+                                    "glyph_kind": "line", "columns": ["x", "y"]}})
+    layout = parse_layout({"rows": "loss"}, schema.names)
+    panels = collect_panels(schema, layout, [Series("r", "loss", 0, {"x": np.arange(n),
+                                                                      "y": y})])
+    reduced, stats = build_figure(panels, layout, (600, 400), 100.0)
+    full, full_stats = build_figure(panels, layout, (600, 400), 100.0, buckets_per_pixel=10**6)
+    assert stats.drawn < n // 10 and full_stats.drawn == n
+    diff = np.abs(png_pixels(reduced) - png_pixels(full)).max(axis=2)
+    assert (diff > 64).sum() < 100, (diff > 64).sum()   # of 240,000: anti-aliasing fringes only
 
 
 def test_reduction_keeps_first_last_min_and_max_per_bucket() -> None:

@@ -2,9 +2,11 @@
 
 The figure is ``size`` pixels at ``dpi`` (a PNG is exactly that many pixels; an SVG or PDF is
 ``size / dpi`` inches). Each cell gets its share of the page as in the browser; every line is
-reduced to first/last/min/max per pixel column (four columns per pixel for vector output, which
-readers zoom), so the picture equals the full-resolution one and no spike disappears. Legends
-sit outside the axes, so they never cover data; text stays text in SVG and PDF.
+reduced to first/last/min/max per x-bucket, four buckets per pixel column (buckets are not
+aligned to pixel edges; at one per column a column's part of a bucket could lose its extreme),
+so no spike disappears and the picture matches the full-resolution one up to anti-aliasing
+(bench/bench_plot.py counts the differing pixels). Legends sit outside the axes, so they never
+cover data; text stays text in SVG and PDF.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from streamvis.cli.plot_style import AxesStyle, axes_style, glyph_style
 from streamvis.server.figures import RAW_ALPHA_SMOOTHED
 from streamvis.server.layout import Layout
 
-__all__ = ["PLOT_HINT", "STATIC_FORMATS", "RenderStats", "build_figure", "import_matplotlib",
-           "render_static"]
+__all__ = ["BUCKETS_PER_PIXEL", "PLOT_HINT", "STATIC_FORMATS", "RenderStats", "build_figure",
+           "import_matplotlib", "render_static"]
 
 PLOT_HINT = "pip install 'streamvis-cli[plot]'"
 STATIC_FORMATS = ("png", "svg", "pdf")
-VECTOR_BUCKETS_PER_PIXEL = 4
+BUCKETS_PER_PIXEL = 4
 SCATTER_FULL_POINTS = 100_000     # scatters up to this many points are drawn unreduced
 LEGEND_MAX_ENTRIES = 20
 SMOOTH_LINE_WIDTH = 2.0           # Bokeh pixels, as the viewer's smoothed line
@@ -64,15 +66,16 @@ def render_static(panels: list[Panel], layout: Layout, out: str | IO[bytes], fmt
         raise ValueError(f"format {fmt!r} is not one of {', '.join(STATIC_FORMATS)}")
     mpl = import_matplotlib()
     with mpl.rc_context(PUBLICATION_RC):
-        fig, stats = build_figure(panels, layout, size, dpi, smoothing,
-                                  1 if fmt == "png" else VECTOR_BUCKETS_PER_PIXEL)
+        fig, stats = build_figure(panels, layout, size, dpi, smoothing)
         fig.savefig(out, format=fmt, dpi=dpi)
     return stats
 
 
 def build_figure(panels: list[Panel], layout: Layout, size: tuple[int, int], dpi: float,
-                 smoothing: float = 0.0, buckets_per_pixel: int = 1) -> tuple[Any, RenderStats]:
-    """The matplotlib ``Figure`` of the page (not saved) and what it draws."""
+                 smoothing: float = 0.0, buckets_per_pixel: int = BUCKETS_PER_PIXEL
+                 ) -> tuple[Any, RenderStats]:
+    """The matplotlib ``Figure`` of the page (not saved) and what it draws. A huge
+    ``buckets_per_pixel`` draws every point (the full-resolution reference)."""
     import_matplotlib()
     from matplotlib.figure import Figure
 
