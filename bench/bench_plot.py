@@ -8,7 +8,8 @@ PDF) of a ``--points``-point line (int64 x, float32 y: a slow decay with noise a
   command; matplotlib and Bokeh already imported);
 - ``streamvis plot, render only``: the same from series already read;
 - ``matplotlib, full line`` (the peer): ``Axes.plot`` of every point and ``savefig``, matplotlib's
-  defaults (path simplification on), on a figure of the same size, dpi and layout engine;
+  defaults (path simplification on), on a figure of the same size, dpi and layout engine; and
+  the same with ``path.simplify`` off (every segment drawn: the exact picture's cost);
 - once, not in the ratio: the ``streamvis plot`` command as a subprocess (interpreter start and
   imports included).
 
@@ -106,14 +107,21 @@ def measure(fmt: str, tmp: str, schema, layout, log: str, series, x: np.ndarray,
     def peer() -> None:
         peer_plot(x, y, out_peer, fmt, size, args.dpi)
 
+    def exact() -> None:
+        import matplotlib
+
+        with matplotlib.rc_context({"path.simplify": False}):
+            peer_plot(x, y, out_peer + ".exact", fmt, size, args.dpi)
+
     whole(), peer()                                         # warm-up: fonts, caches
-    samples: dict[str, list[float]] = {"whole": [], "render": [], "peer": []}
+    samples: dict[str, list[float]] = {"whole": [], "render": [], "peer": [], "exact": []}
     drawn = 0
     for _ in range(args.repeat):                            # interleaved: same machine load
         t, drawn = timed(whole)
         samples["whole"].append(t)
         samples["render"].append(timed(render_only)[0])
         samples["peer"].append(timed(peer)[0])
+        samples["exact"].append(timed(exact)[0])
     spike = {"sv": "-", "peer": "-"}
     if fmt == "png":
         for path in (out_sv, out_peer):
@@ -135,6 +143,9 @@ def measure(fmt: str, tmp: str, schema, layout, log: str, series, x: np.ndarray,
          f"{drawn:,}", f"{os.path.getsize(out_sv):,}", spike["sv"]],
         [f"{fmt}: matplotlib Axes.plot, full line (peer)", f"{peer_s:.3f}", "1.000",
          f"{args.points:,}", f"{os.path.getsize(out_peer):,}", spike["peer"]],
+        [f"{fmt}: matplotlib, full line, path.simplify off", f"{median_of(samples['exact']):.3f}",
+         f"{median_of(samples['exact']) / peer_s:.3f}", f"{args.points:,}",
+         f"{os.path.getsize(out_peer + '.exact'):,}", "-"],
     ]
 
 
