@@ -95,3 +95,17 @@ def test_the_page_has_the_requested_size_and_ratios(page: Any) -> None:
     assert abs(ce["width"] / kl["width"] - 2.0) < 0.1, dumps(boxes)
     assert abs(attn["width"] - (kl["width"] + ce["width"])) < 12, dumps(boxes)
     assert abs(attn["width"] - 900) < 12 and abs(attn["y"] + attn["height"] - 600) < 12
+
+
+def test_legends_sit_beside_the_plots_not_over_them(page: Any) -> None:
+    places = page.evaluate("""() => {
+      const out = {};
+      for (const m of Bokeh.documents[0]._all_models.values()) {
+        const tags = m.tags || [];
+        if (!tags.includes('streamvis-figure')) continue;
+        const legends = (side) => side.filter(r => r.constructor.__name__ === 'Legend').length;
+        out[tags[1]] = [legends(m.center), legends(m.right)];
+      }
+      return out;
+    }""")
+    assert places == {"kldiv": [0, 1], "cross_entropy": [0, 1], "enc_attn_entropy": [0, 1]}

@@ -284,3 +284,10 @@ def test_memory_path_is_read_through_the_storage_layer(tmp_path: Path) -> None:
     out = tmp_path / "remote.svg"
     assert plot(demo_schema_path(), path, "-o", str(out), "--rows", "kldiv") == 0
     assert "remote/0" in out.read_text()
+
+
+def test_an_output_folder_that_does_not_exist_is_named(demo_log: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "missing" / "page.png"
+    assert plot(demo_schema_path(), demo_log, "-o", str(out), "--rows", "kldiv") == 1
+    assert f"the folder {str(out.parent)!r} does not exist" in capsys.readouterr().err

@@ -152,6 +152,8 @@ def _check_logy(names: list[str], shown: list[str]) -> frozenset[str]:
 def _write(out: str, data_writer: Callable[[IO[bytes]], object]) -> None:
     """Write through a temporary file in OUT's folder, renamed over OUT when complete."""
     folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise CliError(f"cannot write -o {out!r}: the folder {folder!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".streamvis-plot-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:

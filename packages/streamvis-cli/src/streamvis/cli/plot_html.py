@@ -1,7 +1,8 @@
 """Render a page of panels as one standalone, interactive Bokeh HTML file (no server).
 
 The figures are the viewer's own (``FigureView``: same glyphs, colours, legend that hides a line
-on click, hover, tags) laid out by the viewer's grid, with BokehJS inlined so the file works
+on click, hover, tags; the legend moved beside the plot so it covers no data) laid out by the
+viewer's grid, with BokehJS inlined so the file works
 offline and can be mailed. Without a server there is no zoom refetch, so each line keeps full
 resolution up to ``HTML_FULL_POINTS`` points; a longer one keeps first/last/min/max of
 ``HTML_BUCKETS`` x-buckets (zooming in up to about ten times on a 1,000-pixel plot still shows
@@ -42,6 +43,8 @@ def render_html(panels: list[Panel], layout: Layout, title: str,
         if smoothing > 0:
             view.set_smoothing(smoothing)
         held += _fill(view, panel, smoothing)
+        for fig in view.figs:
+            _legend_outside(fig)
     grid = grid_for(layout, {name: view.container for name, view in views.items()})
     if size is None:
         root = Column(grid, sizing_mode="stretch_both")
@@ -68,6 +71,15 @@ def _fill(view: FigureView, panel: Panel, smoothing: float) -> int:
         view.attach(line.key)
         held += len(idx)
     return held
+
+
+def _legend_outside(fig: Any) -> None:
+    """Move the viewer's legend from over the plot to a panel on its right (a shared page has
+    no live controls to move it out of the way)."""
+    for legend in list(fig.legend):
+        fig.center = [r for r in fig.center if r is not legend]
+        legend.location = "top_left"
+        fig.add_layout(legend, "right")
 
 
 def _js_array(a: Any) -> np.ndarray:
