@@ -15,7 +15,8 @@ PDF) of a ``--points``-point line (int64 x, float32 y: a slow decay with noise a
 
 Every PNG is checked: its size, and whether the spike is drawn (a tall run of line-coloured
 pixels in one column); every PDF starts with ``%PDF-``. File sizes are printed: for vector
-output, what is drawn is what the reader's viewer has to redraw. Usage: ``.venv/bin/python bench/bench_plot.py [--points 1000000]``.
+output, what is drawn is what the reader's viewer has to redraw.
+Usage: ``.venv/bin/python bench/bench_plot.py [--points 1000000]``.
 """
 
 from __future__ import annotations
