@@ -291,3 +291,16 @@ def test_an_output_folder_that_does_not_exist_is_named(demo_log: str, tmp_path: 
     out = tmp_path / "missing" / "page.png"
     assert plot(demo_schema_path(), demo_log, "-o", str(out), "--rows", "kldiv") == 1
     assert f"the folder {str(out.parent)!r} does not exist" in capsys.readouterr().err
+
+
+def test_matplotlib_warnings_become_log_lines(demo_log: str, tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    out = tmp_path / "tiny.png"                  # far too small for three titled plots
+    with caplog.at_level("WARNING", logger="streamvis.cli.plot_render"):
+        assert plot(demo_schema_path(), demo_log, "-o", str(out), "--rows", DEMO_ROWS,
+                    "--size", "90x60") == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "streamvis.cli.plot_render"]
+    assert messages and all(m.startswith("matplotlib: ") and "(page 90x60 px at 100 dpi)" in m
+                            for m in messages)
+    with Image.open(out) as image:
+        assert image.size == (90, 60)

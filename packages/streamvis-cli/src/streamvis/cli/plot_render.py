@@ -11,7 +11,9 @@ cover data; text stays text in SVG and PDF.
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -25,6 +27,8 @@ from streamvis.server.layout import Layout
 
 __all__ = ["BUCKETS_PER_PIXEL", "PLOT_HINT", "STATIC_FORMATS", "RenderStats", "build_figure",
            "import_matplotlib", "render_static"]
+
+logger = logging.getLogger(__name__)
 
 PLOT_HINT = "pip install 'streamvis-cli[plot]'"
 STATIC_FORMATS = ("png", "svg", "pdf")
@@ -65,9 +69,12 @@ def render_static(panels: list[Panel], layout: Layout, out: str | IO[bytes], fmt
     if fmt not in STATIC_FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(STATIC_FORMATS)}")
     mpl = import_matplotlib()
-    with mpl.rc_context(PUBLICATION_RC):
+    with mpl.rc_context(PUBLICATION_RC), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         fig, stats = build_figure(panels, layout, size, dpi, smoothing)
         fig.savefig(out, format=fmt, dpi=dpi)
+    for w in {str(w.message) for w in caught}:   # e.g. a page too small for its text
+        logger.warning("matplotlib: %s (page %dx%d px at %g dpi)", w, *size, dpi)
     return stats
 
 
