@@ -2,7 +2,8 @@
 
 from streamvis.logger.control import delete_series
 from streamvis.logger.datalogger import DataLogger, LoggerError
-from streamvis.logger.reader import LogReader, ReadStats, Tombstone, read_log
+from streamvis.logger.events import ReadStats, RunConfig, Superseded, Tombstone
+from streamvis.logger.reader import LogReader, read_configs, read_log
 from streamvis.logger.series import Series, SeriesKey
 from streamvis.logger.storage import StorageError
 
@@ -11,10 +12,13 @@ __all__ = [
     "LogReader",
     "LoggerError",
     "ReadStats",
+    "RunConfig",
     "Series",
     "SeriesKey",
     "StorageError",
+    "Superseded",
     "Tombstone",
     "delete_series",
+    "read_configs",
     "read_log",
 ]

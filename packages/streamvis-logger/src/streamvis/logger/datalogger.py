@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import os
 import re
+import time
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,11 +18,14 @@ from streamvis.logger.arrays import NUMERIC_KINDS, capture
 from streamvis.logger.control import delete_series
 from streamvis.logger.encoder import Batch, Chunk, FlatChunk, LogEncoder, new_id
 from streamvis.logger.storage import LogStore, open_store
-from streamvis.logger.worker import FlushWorker
+from streamvis.logger.runconfig import config_json
+from streamvis.logger.worker import ConfigItem, ConfigUpdate, FlushWorker
 
 __all__ = ["DataLogger", "LoggerError"]
 
 _LIVE: weakref.WeakSet[DataLogger] = weakref.WeakSet()
+_log = logging.getLogger(__name__)
+_now = time.time
 
 
 class LoggerError(RuntimeError):
@@ -56,12 +62,13 @@ class DataLogger:
 
     def init(self, path: str, buffer_max_elem: int = 10_000, flush_interval: float = 2.0,
              max_queued_batches: int = 64, replace: bool = False,
-             backend: str | None = None) -> DataLogger:
+             backend: str | None = None, config: Mapping[str, Any] | None = None) -> DataLogger:
         """Open PATH for appending and start the background writer; returns ``self``.
 
         ``buffer_max_elem`` counts points (a write of ``y[6, 10]`` is 60). ``replace=True``
         hides everything this scope wrote before (a tombstone), for edit-run-repeat cycles.
-        ``backend="gfile"`` routes PATH through ``tf.io.gfile``.
+        ``backend="gfile"`` routes PATH through ``tf.io.gfile``. ``config`` is the run's
+        configuration (see ``write_config``).
         """
         if self._worker is not None:
             raise RuntimeError(f"DataLogger(scope={self.scope!r}) is already initialised "
@@ -75,6 +82,7 @@ class DataLogger:
         if not flush_interval > 0:
             raise ValueError(f"flush_interval must be a positive number of seconds, "
                              f"got {flush_interval!r}")
+        config_text = config_json(config) if config is not None else None
         self.path = path
         self._store = open_store(path, backend)
         writer_id = new_id()
@@ -87,7 +95,17 @@ class DataLogger:
         self._worker.start()
         _install_process_hooks()
         _LIVE.add(self)
+        if config_text is not None:
+            self._worker.queue.append(ConfigItem(config_text, _now()))
         return self
+
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        """Merge ``config`` into the run's configuration (a later value of a key wins), e.g.
+        hyperparameters. Values are JSON-like: str, int, float, bool, None, and lists and
+        dicts of them; anything else raises ``TypeError`` naming the key. Written in order
+        with the points, without blocking."""
+        worker = self._check_writable("write_config")
+        worker.queue.append(ConfigItem(config_json(config), _now()))
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -99,8 +117,8 @@ class DataLogger:
         writes are exactly equal to the corresponding sequence of scalar writes.
         """
         if self._fields.get(name) == tuple(fields):
-            row = (name, *fields.values())
-            for value in row[1:]:
+            row = (name, _now(), *fields.values())
+            for value in row[2:]:
                 kind = type(value)
                 if kind is not float and kind is not int:
                     break
@@ -128,7 +146,7 @@ class DataLogger:
                         if worker.failure is not None:
                             self._raise_failure()
                         points = shape[0]
-                        worker.queue.append(FlatChunk(name, copies, shape, points))
+                        worker.queue.append(FlatChunk(name, copies, shape, points, _now()))
                         worker.added += points
                         worker.since_signal += points
                         if worker.since_signal >= worker.max_points:
@@ -175,7 +193,7 @@ class DataLogger:
             return
         if worker.failure is not None:
             self._raise_failure()
-        worker.queue.append(Chunk(name, values, shape, points))
+        worker.queue.append(Chunk(name, values, shape, points, _now()))
         worker.added += points
         worker.since_signal += points
         if worker.since_signal >= worker.max_points:
@@ -191,8 +209,12 @@ class DataLogger:
 
     # -- flushing --------------------------------------------------------------------------
 
-    def _sink(self, batches: list[Batch]) -> None:
-        data = self._retry + self._encoder.encode(batches)
+    def _sink(self, batches: list[Batch], configs: list[ConfigUpdate]) -> None:
+        """Append new batches after whatever an earlier failed append kept. A failed append
+        keeps all of it: frames that landed before storage cut the write are written again,
+        with the same sequence numbers, and readers take them once."""
+        data = (self._retry + self._encoder.encode(batches, configs) if batches or configs
+                else self._retry)
         if data:
             self._retry = data
             self._store.append(data)
@@ -204,14 +226,21 @@ class DataLogger:
                           "the unwritten data is kept and retried on the next flush") from err
 
     def flush_buffer(self, timeout: float | None = None) -> None:
-        """Write everything buffered so far to PATH, waiting until it is stored."""
+        """Write everything buffered so far to PATH, waiting until it is stored.
+
+        Data kept after an earlier storage error is retried too; raises ``LoggerError`` while
+        it still cannot be written (the data stays kept for the next try)."""
         worker = self._check_writable("flush_buffer")
         worker.flush(timeout)
+        if worker.failing:  # the kept data could not be written, now included
+            worker.failure = worker.last_error
         if worker.failure is not None:
             self._raise_failure()
 
     def close(self) -> None:
-        """Flush, stop the background thread and close PATH. Safe to call twice."""
+        """Flush (retrying data kept after a storage error), stop the background thread and
+        close PATH. Raises ``LoggerError`` if the data could not be written: it is lost then.
+        Safe to call twice."""
         worker, self._worker = self._worker, None
         if worker is None:
             return
@@ -219,12 +248,12 @@ class DataLogger:
         self._fields = {}
         worker.close()
         self._store.close()
-        if worker.failure is not None:
-            self._worker = worker
-            try:
-                self._raise_failure()
-            finally:
-                self._worker = None
+        if worker.failing:
+            lost = self._retry
+            self._retry = b""
+            raise LoggerError(f"closing {self.path!r}: the data could not be written "
+                              f"({worker.last_error!r}); {len(lost)} bytes of buffered points "
+                              "are lost") from worker.last_error
 
     def __enter__(self) -> DataLogger:
         return self
@@ -247,7 +276,8 @@ def _close_all_at_exit() -> None:
         try:
             logger.close()
         except Exception as err:  # at exit there is no caller left to raise to
-            print(f"streamvis: could not flush {logger.path!r} at exit: {err}")
+            _log.error("streamvis: could not flush %r at exit; unwritten points are lost: %s",
+                       logger.path, err)
 
 
 def _reset_all_after_fork() -> None:

@@ -9,6 +9,7 @@ unwritten, the writer blocks until the worker catches up (backpressure: nothing 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -18,28 +19,43 @@ from operator import attrgetter, itemgetter
 
 from streamvis.logger.encoder import Batch, Chunk, FlatChunk
 
+ConfigUpdate = tuple[str, float]
+"""A run config update on the queue: (JSON object text, wall-clock time)."""
+
 _CHUNKS = {Chunk, FlatChunk}
 _name_of = attrgetter("name")
 _points_of = attrgetter("points")
 _row_name = itemgetter(0)
 
-__all__ = ["FlushWorker"]
+__all__ = ["ConfigItem", "ConfigUpdate", "FlushWorker"]
+
+_log = logging.getLogger(__name__)
+_REPEAT_WARNING_S = 60.0  # while storage keeps failing, say so again this often
 
 
 class FlushWorker:
     """Owns the hand-off queue and the thread that drains it into ``sink``.
 
-    Queue items are point rows ``(name, value, ...)`` of Python numbers, ``Chunk``s, or
-    ``threading.Event``s that the worker sets once everything queued before them is written.
+    Queue items are point rows ``(name, time, value, ...)`` of Python numbers, ``Chunk``s,
+    ``ConfigItem``s, or ``threading.Event``s that the worker sets once everything queued
+    before them is written.
+
+    ``sink`` is called on every wake-up, with an empty list when nothing new is queued, so
+    that data it kept after a storage error is retried even if no more is written. A failed
+    call sets ``failure`` (the caller raises it once, from its next call) and is logged on
+    the first failure of a streak, then every minute; the first success after it is logged.
     """
 
-    def __init__(self, sink: Callable[[list[Batch]], None], max_points: int,
+    def __init__(self, sink: Callable[[list[Batch], list[ConfigUpdate]], None], max_points: int,
                  interval: float, max_backlog: int) -> None:
         self.sink = sink
         self.max_points = max_points
         self.interval = interval
         self.max_backlog = max_backlog
         self.failure: BaseException | None = None
+        self._warned_at = 0.0
+        self.failing = False  # the last sink call failed
+        self.last_error: BaseException | None = None
         self._init_state()
 
     def _init_state(self) -> None:
@@ -86,6 +102,7 @@ class FlushWorker:
         """In a forked child: forget the parent's queue and thread, start a fresh thread."""
         self._init_state()
         self.failure = None
+        self.failing = False
         self.start()
 
     def _alive(self) -> bool:
@@ -93,17 +110,30 @@ class FlushWorker:
 
     def _drain(self) -> None:
         items = list(starmap(self.queue.popleft, repeat((), len(self.queue))))
-        batch, points, events = _group(items)
-        if batch:
-            try:
-                self.sink([batch])
-            except BaseException as err:  # surfaced to the caller on its next call
-                self.failure = err
+        batch, points, events, configs = _group(items)
+        try:
+            self.sink([batch] if batch else [], configs)
+        except BaseException as err:  # logged, and raised to the caller on its next call
+            self._failed(err)
+        else:
+            if self.failing:
+                _log.warning("streamvis: storage works again; the kept data is written")
+                self.failing = False
+                self.failure = None
         self.written += points
         with self._drained:
             self._drained.notify_all()
         for event in events:
             event.set()
+
+    def _failed(self, err: BaseException) -> None:
+        now = time.monotonic()
+        if not self.failing or now - self._warned_at >= _REPEAT_WARNING_S:
+            _log.warning("streamvis: writing the log failed: %s; the data is kept and retried",
+                         err)
+            self._warned_at = now
+        self.failing = True
+        self.failure = self.last_error = err
 
     def _run(self) -> None:
         deadline = time.monotonic() + self.interval
@@ -119,19 +149,30 @@ class FlushWorker:
                 return
 
 
-def _group(items: list) -> tuple[Batch, int, list]:
-    """(items per name in order, points, flush events) of drained queue items."""
+class ConfigItem:
+    """A run config update waiting on the queue."""
+
+    __slots__ = ("text", "time")
+
+    def __init__(self, text: str, time: float) -> None:
+        self.text = text
+        self.time = time
+
+
+def _group(items: list) -> tuple[Batch, int, list, list[ConfigUpdate]]:
+    """(items per name in order, points, flush events, config updates) of drained items."""
     kinds = set(map(type, items))
     if kinds == {tuple}:  # scalar rows only: usually of one name
         names = set(map(_row_name, items))
         if len(names) == 1:
-            return {names.pop(): items}, len(items), []
+            return {names.pop(): items}, len(items), [], []
     elif kinds and kinds <= _CHUNKS:  # array writes only
         names = set(map(_name_of, items))
         if len(names) == 1:
-            return {names.pop(): items}, sum(map(_points_of, items)), []
+            return {names.pop(): items}, sum(map(_points_of, items)), [], []
     batch: Batch = {}
     events = []
+    configs: list[ConfigUpdate] = []
     points = 0
     for item in items:
         if type(item) is tuple:
@@ -140,6 +181,9 @@ def _group(items: list) -> tuple[Batch, int, list]:
         elif type(item) in _CHUNKS:
             name = item.name
             points += item.points
+        elif type(item) is ConfigItem:
+            configs.append((item.text, item.time))
+            continue
         else:
             events.append(item)
             continue
@@ -148,4 +192,4 @@ def _group(items: list) -> tuple[Batch, int, list]:
             batch[name] = [item]
         else:
             rows.append(item)
-    return batch, points, events
+    return batch, points, events, configs
