@@ -304,3 +304,44 @@ def test_matplotlib_warnings_become_log_lines(demo_log: str, tmp_path: Path,
                             for m in messages)
     with Image.open(out) as image:
         assert image.size == (90, 60)
+
+
+def test_x_axis_wall_and_relative_use_each_points_wall_time(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    log = str(tmp_path / "timed.log")
+    write_demo_log(log)
+    series = read_log(log)
+    schema = load_schema(demo_schema_path())
+    layout = parse_layout({"rows": "kldiv;enc_attn_entropy"}, schema.names)
+    first = {scope: min(float(np.nanmin(s.wall_time)) for s in series if s.scope == scope)
+             for scope in ("run1", "run2")}
+    wall = collect_panels(schema, layout, series, x_axis="wall")
+    rel = collect_panels(schema, layout, series, x_axis="relative")
+    for w, r in zip(wall, rel):
+        assert w.spec.figure_kwargs["x_axis_type"] == "datetime"
+        assert r.spec.figure_kwargs["x_axis_label"] == "seconds since the run's first point"
+        for wl, rl in zip(w.lines, r.lines):
+            t = next(s.wall_time for s in series if s.key == wl.key)
+            assert np.array_equal(wl.columns["x"], t * 1000.0)
+            assert np.array_equal(rl.columns["x"], t - first[wl.key[0]])
+    assert min(float(line.columns["x"].min()) for p in rel for line in p.lines) == 0.0
+    for fmt in ("png", "svg", "html"):
+        out = tmp_path / f"wall.{fmt}"
+        assert plot(demo_schema_path(), log, "-o", str(out), "--rows", "kldiv",
+                    "--x-axis", "wall") == 0
+    assert "DatetimeAxis" in (tmp_path / "wall.html").read_text()
+    assert "wall time (UTC)" in (tmp_path / "wall.svg").read_text()
+
+
+def test_x_axis_falls_back_to_the_logged_x_without_wall_times(caplog: pytest.LogCaptureFixture
+                                                              ) -> None:
+    old = Series("old", "kldiv", 0, {"x": np.arange(5), "y": np.ones(5)})   # no wall times
+    schema = load_schema(demo_schema_path())
+    layout = parse_layout({"rows": "kldiv"}, schema.names)
+    with caplog.at_level("WARNING", logger="streamvis.cli.plot_xaxis"):
+        (panel,) = collect_panels(schema, layout, [old], x_axis="relative")
+    assert panel.spec is schema.figures["kldiv"]
+    assert np.array_equal(panel.lines[0].columns["x"], np.arange(5))
+    assert "drawn against the logged x, not --x-axis relative" in caplog.text
+    assert "old/kldiv/0" in caplog.text

@@ -99,6 +99,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "raw lines are drawn faint under the smoothed ones (default 0)")
     parser.add_argument("--logy", metavar="FIG,...", type=figure_list, default=[],
                         help="figures drawn with a log y axis (comma-separated names)")
+    parser.add_argument("--x-axis", choices=("step", "wall", "relative"), default="step",
+                        help="x of every figure: the logged x (default), the wall-clock time "
+                             "of each point (UTC), or seconds since the run's first point; a "
+                             "figure whose log has no wall times keeps the logged x (a "
+                             "warning says so)")
     parser.add_argument("--size", metavar="WxH", type=pixel_size, default=None,
                         help="page size in pixels (default 1200x800; SVG/PDF: W/dpi x H/dpi "
                              "inches; HTML: fills the window unless given)")
@@ -179,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     layout = _layout(args, schema)
     logy = _check_logy(args.logy, layout.figures)
     series = read_log(args.path)
-    panels = collect_panels(schema, layout, series, logy)
+    panels = collect_panels(schema, layout, series, logy, args.x_axis)
     lines = sum(len(p.lines) for p in panels)
     points = sum(p.points for p in panels)
     if fmt == "html":

@@ -20,7 +20,8 @@ from streamvis.server.layout import Cell, Layout
 from streamvis.server.schema import FigureSpec, Schema
 from streamvis.server.smoothing import ema
 
-__all__ = ["Line", "Panel", "collect_panels", "is_sorted", "reduce_line", "smoothed"]
+__all__ = ["Line", "Panel", "collect_panels", "is_sorted", "reduce_line", "smoothed",
+           "time_axis"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,14 @@ class Panel:
 
 
 def collect_panels(schema: Schema, layout: Layout, series: list[Series],
-                   log_figures: frozenset[str] = frozenset()) -> list[Panel]:
+                   log_figures: frozenset[str] = frozenset(),
+                   x_axis: str = "step") -> list[Panel]:
     """Each cell of ``layout`` with the series (in log order) the viewer would draw there.
 
     A series is drawn when its scope and name match the figure's patterns, its scope matches
     the layout's ``scopes`` regex, and it has every column the figure names. ``log_figures``
     (and a figure whose ``figure_kwargs`` say ``y_axis_type: log``) get a log y axis.
+    ``x_axis`` is ``step`` (the logged x), ``wall`` or ``relative`` (see :func:`time_axis`).
     """
     scopes = re.compile(layout.scopes) if layout.scopes is not None else None
     panels = []
@@ -85,7 +88,19 @@ def collect_panels(schema: Schema, layout: Layout, series: list[Series],
             panel.lines.append(Line(s.key, series_label(spec, s.key), colours.color_of(s.key),
                                     columns))
         panels.append(panel)
-    return panels
+    return time_axis(panels, series, x_axis)
+
+
+def time_axis(panels: list[Panel], series: list[Series], x_axis: str) -> list[Panel]:
+    """``panels`` drawn against wall time (``wall``) or time since each run's first point
+    (``relative``); ``step`` returns them unchanged. See :mod:`streamvis.cli.plot_xaxis`."""
+    if x_axis == "step":
+        return panels
+    from streamvis.cli.plot_xaxis import retime, run_starts
+
+    by_key = {s.key: s for s in series}
+    starts = run_starts(series)
+    return [retime(p, x_axis, by_key, starts) for p in panels]
 
 
 def is_sorted(x: np.ndarray) -> bool:

@@ -36,6 +36,7 @@ BUCKETS_PER_PIXEL = 4
 SCATTER_FULL_POINTS = 100_000     # scatters up to this many points are drawn unreduced
 LEGEND_MAX_ENTRIES = 20
 SMOOTH_LINE_WIDTH = 2.0           # Bokeh pixels, as the viewer's smoothed line
+MS_PER_DAY = 86_400_000.0         # Bokeh datetimes are ms since the epoch; matplotlib's are days
 # Publication defaults: text stays text (SVG) and TrueType (PDF), so it can be edited/searched.
 PUBLICATION_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "ps.fonttype": 42,
                   "savefig.facecolor": "white", "figure.facecolor": "white",
@@ -134,6 +135,7 @@ def _draw(ax: Any, panel: Panel, dpi: float, buckets: int, smoothing: float) -> 
     limits = style.x_limits
     for line in panel.lines:
         x, y = line.columns[panel.xcol], line.columns[panel.ycol]
+        shown_x = x / MS_PER_DAY if style.x_datetime else x
         kw = glyph_style(panel.spec, line.color, dpi)
         bx = _bucket_x(x, style.log_x)
         if limits is not None and bx is not x:
@@ -145,20 +147,21 @@ def _draw(ax: Any, panel: Panel, dpi: float, buckets: int, smoothing: float) -> 
         if smoothing > 0:
             kw["alpha"] = RAW_ALPHA_SMOOTHED
         if scatter:
-            handle = ax.scatter(x[idx], y[idx], label=line.label, **kw)
+            handle = ax.scatter(shown_x[idx], y[idx], label=line.label, **kw)
         else:
-            (handle,) = ax.plot(x[idx], y[idx], label=line.label, **kw)
+            (handle,) = ax.plot(shown_x[idx], y[idx], label=line.label, **kw)
         drawn += len(idx)
         if smoothing > 0 and len(x):
             ys = smoothed(y, smoothing)
             sidx = reduce_line(bx, ys, buckets, limits)
             color = kw.get("color", kw.get("edgecolors"))
-            (handle,) = ax.plot(x[sidx], ys[sidx], color=color, label=line.label,
+            (handle,) = ax.plot(shown_x[sidx], ys[sidx], color=color, label=line.label,
                                 linewidth=SMOOTH_LINE_WIDTH * px)
             drawn += len(sidx)
         handles.append(handle)
     if style.x_limits is not None:
-        ax.set_xlim(*style.x_limits)
+        scale = MS_PER_DAY if style.x_datetime else 1.0
+        ax.set_xlim(style.x_limits[0] / scale, style.x_limits[1] / scale)
     if style.y_limits is not None:
         ax.set_ylim(*style.y_limits)
     if not panel.lines:
@@ -180,6 +183,13 @@ def _decorate(ax: Any, style: AxesStyle) -> None:
         ax.set_yscale("log", nonpositive="mask")
     if style.log_x:
         ax.set_xscale("log", nonpositive="mask")
+    if style.x_datetime:
+        from matplotlib import dates
+
+        ax.xaxis_date()                          # UTC
+        locator = dates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
     if style.background is not None:
         ax.set_facecolor(style.background)
     ax.grid(True, color="0.9", linewidth=0.6)

@@ -46,6 +46,7 @@ class AxesStyle:
     y_label: str | None = None
     log_x: bool = False
     log_y: bool = False
+    x_datetime: bool = False      # x holds Bokeh datetimes: milliseconds since the epoch (UTC)
     x_limits: tuple[float, float] | None = None
     y_limits: tuple[float, float] | None = None
     background: Any = None
@@ -91,7 +92,7 @@ def axes_style(spec: FigureSpec, log_y: bool) -> AxesStyle:
     if spec.glyph_kind == "scatter" and marker not in _MARKERS:
         _warn(spec.name, "glyph_kwargs", f"marker={marker!r}", "drawn as a circle")
     x_type = kw.get("x_axis_type")
-    if x_type not in (None, "linear", "auto", "log"):
+    if x_type not in (None, "linear", "auto", "log", "datetime"):
         _warn(spec.name, "figure_kwargs", f"x_axis_type={x_type!r}", "drawn as linear")
     for key in kw:
         if key not in _INTERACTIVE and key not in (
@@ -103,7 +104,7 @@ def axes_style(spec: FigureSpec, log_y: bool) -> AxesStyle:
         title=None if title is None else str(title),
         x_label=None if kw.get("x_axis_label") is None else str(kw["x_axis_label"]),
         y_label=None if kw.get("y_axis_label") is None else str(kw["y_axis_label"]),
-        log_x=x_type == "log", log_y=log_y,
+        log_x=x_type == "log", log_y=log_y, x_datetime=x_type == "datetime",
         x_limits=_limits(spec.name, "x_range", kw["x_range"]) if "x_range" in kw else None,
         y_limits=_limits(spec.name, "y_range", kw["y_range"]) if "y_range" in kw else None,
         background=to_mpl_color(kw.get("background_fill_color")))
