@@ -345,3 +345,13 @@ def test_x_axis_falls_back_to_the_logged_x_without_wall_times(caplog: pytest.Log
     assert np.array_equal(panel.lines[0].columns["x"], np.arange(5))
     assert "drawn against the logged x, not --x-axis relative" in caplog.text
     assert "old/kldiv/0" in caplog.text
+
+
+def test_a_crowded_legend_lists_the_first_runs_and_counts_the_rest() -> None:
+    runs = [Series(f"run{i:02d}", "kldiv", 0, {"x": np.arange(3), "y": np.ones(3) * i})
+            for i in range(25)]
+    schema = load_schema(demo_schema_path())
+    layout = parse_layout({"rows": "kldiv"}, schema.names)
+    fig, _ = build_figure(collect_panels(schema, layout, runs), layout, (800, 600), 100.0)
+    labels = [t.get_text() for t in fig.get_axes()[0].get_legend().get_texts()]
+    assert labels == [f"run{i:02d}/0" for i in range(19)] + ["+6 more"]

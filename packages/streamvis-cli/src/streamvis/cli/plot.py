@@ -74,8 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Draw the figures of SCHEMA, laid out as in the viewer's URL, from the "
                     "log at PATH into OUT. The format follows OUT's extension: .png, .svg, "
                     ".pdf (matplotlib: pip install 'streamvis-cli[plot]') or .html (an "
-                    "interactive Bokeh page that needs no server). Long lines keep every "
-                    "pixel column's first, last, min and max point, so no spike is lost.")
+                    "interactive Bokeh page that needs no server). Long lines keep the first, "
+                    "last, min and max point of four x-buckets per pixel column, so no spike "
+                    "is lost.")
     parser.add_argument("schema", metavar="SCHEMA", help="the YAML schema file")
     parser.add_argument("path", metavar="PATH", help="the log (local path, gs://, s3://, ...)")
     parser.add_argument("-o", "--output", metavar="OUT", required=True,
