@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from streamvis.logger import LogReader, ReadStats, Series, StorageError
+from streamvis.logger import LogReader, ReadStats, Series, StorageError, open_log_reader
 from streamvis.logger.storage import scheme_of
 
 __all__ = ["check_log", "compile_pattern", "read_series", "select"]
@@ -23,7 +23,7 @@ def check_log(path: str, backend: str | None = None) -> LogReader:
     """A reader for an existing log at ``path``; raises ``StorageError`` naming the problem."""
     if scheme_of(path) in ("", "file"):
         _check_local(path)
-    reader = LogReader(path, backend=backend)
+    reader = open_log_reader(path, backend=backend)  # streamvis or a legacy format
     if not reader.exists():
         reader.close()
         raise StorageError(f"no streamvis log at PATH {path!r} (nothing has been written there; "

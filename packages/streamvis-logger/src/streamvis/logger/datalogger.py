@@ -16,12 +16,13 @@ import numpy as np
 
 from streamvis.logger.arrays import NUMERIC_KINDS, capture
 from streamvis.logger.control import delete_series
-from streamvis.logger.encoder import Batch, Chunk, FlatChunk, LogEncoder, new_id
-from streamvis.logger.storage import LogStore, open_store
+from streamvis.logger.encoder import Batch, Chunk, FlatChunk, IndexedChunk, LogEncoder, new_id
+from streamvis.logger.formats import legacy_format_of
 from streamvis.logger.runconfig import config_json
+from streamvis.logger.storage import LogStore, StorageError, open_store
 from streamvis.logger.worker import ConfigItem, ConfigUpdate, FlushWorker
 
-__all__ = ["DataLogger", "LoggerError"]
+__all__ = ["DataLogger", "LegacyLogError", "LoggerError"]
 
 _LIVE: weakref.WeakSet[DataLogger] = weakref.WeakSet()
 _log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class DataLogger:
             raise ValueError(f"flush_interval must be a positive number of seconds, "
                              f"got {flush_interval!r}")
         config_text = config_json(config) if config is not None else None
+        _refuse_legacy(path)
         self.path = path
         self._store = open_store(path, backend)
         writer_id = new_id()
@@ -109,13 +111,18 @@ class DataLogger:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, name: str, /, **fields: Any) -> None:
+    def write(self, name: str, index: int | None = None, /, **fields: Any) -> None:
         """Log points of ``name``: scalars, 1-D batches, or 2-D ``y[index, point]``.
 
         All fields broadcast together. A scalar is one point; a 1-D array is that many points
-        on line ``index=0``; a 2-D array ``(index, point)`` is one line per index. Batched
-        writes are exactly equal to the corresponding sequence of scalar writes.
+        on line ``index`` (0 unless given, as in ``write("attn", 3, x=step, y=values)``); a
+        2-D array ``(index, point)`` is one line per index (and takes no ``index``). Fields
+        are matched by name: later writes may pass them in any order, but not a different
+        set. Batched writes are exactly equal to the corresponding sequence of scalar writes.
         """
+        if index is not None:
+            self._write_arrays(name, fields, index)
+            return
         if self._fields.get(name) == tuple(fields):
             row = (name, _now(), *fields.values())
             for value in row[2:]:
@@ -154,14 +161,20 @@ class DataLogger:
                         return
         self._write_arrays(name, fields)
 
-    def _write_arrays(self, name: str, fields: dict[str, Any]) -> None:
+    def _write_arrays(self, name: str, fields: dict[str, Any], index: int | None = None) -> None:
         worker = self._check_writable(name)
         if not fields:
             raise ValueError(f"write({name!r}) needs at least one field, e.g. x=..., y=...")
+        if index is not None and (type(index) is bool or not isinstance(index, int | np.integer)
+                                  or not 0 <= index < 2**32):
+            raise ValueError(f"write({name!r}, {index!r}): index must be an int in "
+                             f"[0, 2**32), the line the points go to")
         known = self._fields.get(name)
         if known is not None and known != tuple(fields):
-            raise ValueError(f"write({name!r}): fields {tuple(fields)} differ from "
-                             f"{known}, the fields this name was first written with")
+            if len(known) != len(fields) or set(known) != set(fields):
+                raise ValueError(f"write({name!r}): fields {tuple(fields)} differ from "
+                                 f"{known}, the fields this name was first written with")
+            fields = {f: fields[f] for f in known}  # matched by name, stored in first order
         values = list(fields.values())
         for value in values:  # the common case: host numpy arrays of one shape
             if type(value) is not np.ndarray or value.shape != values[0].shape or \
@@ -176,6 +189,13 @@ class DataLogger:
                 raise ValueError(
                     f"write({name!r}): field {field!r} has shape {shape} (rank {len(shape)}); "
                     "expected a scalar, a 1-D batch (point,) or a 2-D (index, point) array")
+        if index is not None:
+            for field, shape in zip(fields, shapes):
+                if len(shape) == 2:
+                    raise ValueError(
+                        f"write({name!r}, {index!r}): field {field!r} is 2-D {shape} "
+                        "(index, point), which names its own lines; pass either an index "
+                        "with 0-D/1-D fields or a 2-D field without one")
         shape = shapes[0]
         if any(s != shape for s in shapes):
             try:
@@ -193,7 +213,10 @@ class DataLogger:
             return
         if worker.failure is not None:
             self._raise_failure()
-        worker.queue.append(Chunk(name, values, shape, points, _now()))
+        if index is None:
+            worker.queue.append(Chunk(name, values, shape, points, _now()))
+        else:
+            worker.queue.append(IndexedChunk(name, values, shape, points, _now(), int(index)))
         worker.added += points
         worker.since_signal += points
         if worker.since_signal >= worker.max_points:
@@ -269,6 +292,20 @@ class DataLogger:
         self._encoder.fields = self._fields
         self._store.reopen_after_fork()
         self._worker.reset_after_fork()
+
+
+class LegacyLogError(StorageError):
+    """PATH holds a log of the original streamvis, which ``DataLogger`` does not append to."""
+
+
+def _refuse_legacy(path: str) -> None:
+    """Appending streamvis records to a legacy log would hide its old runs from every tool."""
+    fmt = legacy_format_of(path)
+    if fmt is not None:
+        raise LegacyLogError(
+            f"{path!r} is a log of the original streamvis ({fmt} format); DataLogger does not "
+            f"append to it. Convert it first, then log to the new file: "
+            f"streamvis convert {path} NEW_PATH")
 
 
 def _close_all_at_exit() -> None:

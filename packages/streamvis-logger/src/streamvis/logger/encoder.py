@@ -19,11 +19,12 @@ from streamvis.proto import (
     points_payload_parts,
 )
 
-__all__ = ["MAX_POINTS_PAYLOAD", "Batch", "Chunk", "FlatChunk", "LogEncoder", "new_id"]
+__all__ = ["MAX_POINTS_PAYLOAD", "Batch", "Chunk", "FlatChunk", "IndexedChunk", "LogEncoder",
+           "new_id"]
 
 MAX_POINTS_PAYLOAD = 4 * 1024 * 1024
-"""Value and wall-time bytes per points record at most (a write larger than this becomes several records):
-far below every reader's frame cap, and it bounds the memory a reader needs per frame."""
+"""Value and wall-time bytes per points record at most (a larger write becomes several
+records): far below every reader's frame cap, and it bounds a reader's memory per frame."""
 
 Batch = dict[str, list]
 """Buffered writes per name, in order: rows ``(name, time, value, ...)`` of Python numbers
@@ -50,6 +51,18 @@ class FlatChunk(Chunk):
     (what ``DataLogger.write``'s fast path queues): the encoder need not re-check that."""
 
     __slots__ = ()
+
+
+class IndexedChunk(Chunk):
+    """A Chunk of 0-D/1-D fields whose points all go to line ``index`` (``write(name, index,
+    ...)``); never joined by ``_flat_columns``, which takes only exact Chunk/FlatChunk types."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, name: str, values: list[np.ndarray | Deferred], shape: tuple[int, ...],
+                 points: int, time: float, index: int) -> None:
+        super().__init__(name, values, shape, points, time)
+        self.index = index
 
 
 def new_id() -> int:
@@ -147,6 +160,10 @@ def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[Line]:
             yield 0, *_rows_to_columns(rows, name, fields)
             rows = []
         values = item.values
+        if type(item) is IndexedChunk:
+            yield item.index, [np.broadcast_to(host_array(v), item.shape).reshape(-1)
+                               for v in values], np.full(item.points, item.time)
+            continue
         if len(item.shape) == 1 and all(type(v) is np.ndarray and v.shape == item.shape
                                          for v in values):
             yield 0, values, np.full(item.shape[0], item.time)  # no broadcasting needed

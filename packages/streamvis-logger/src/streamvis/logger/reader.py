@@ -252,8 +252,10 @@ class LogReader:
         self._source.close()
 
 
-def _open(path: str, backend: str | None, superseded: bool = False) -> LogReader:
-    reader = LogReader(path, backend=backend, superseded=superseded)
+def _open(path: str, backend: str | None, superseded: bool = False):
+    from streamvis.logger.formats import open_log_reader  # formats imports this module
+
+    reader = open_log_reader(path, backend=backend, superseded=superseded)
     if not reader.exists():
         reader.close()
         raise StorageError(f"no streamvis log at {path!r}")
@@ -265,7 +267,9 @@ def read_log(path: str, *, backend: str | None = None, superseded: bool = False)
 
     A resumed run (a writer whose first point of a series has x <= what earlier writers of it
     reached) supersedes the earlier points from that x on; ``superseded=True`` returns every
-    point as written instead. Raises ``StorageError`` if nothing exists at ``path``.
+    point as written instead. Logs of the original streamvis (seed format, v1.0 pair) are
+    read too. Raises ``StorageError`` if nothing exists at ``path``, ``NotAStreamvisLog`` (a
+    ``StorageError``) if ``path`` holds something else.
     """
     reader = _open(path, backend, superseded)
     try:
@@ -284,6 +288,10 @@ def read_configs(path: str, *, backend: str | None = None) -> dict[str, dict]:
         for event in reader.poll_events(final=True):
             if isinstance(event, RunConfig):
                 configs.setdefault(event.scope, {}).update(event.values)
+        legacy = getattr(getattr(reader, "reader", reader), "configs_by_scope", None)
+        if legacy is not None:  # a v1.0 pair keeps its runs' configs in its index
+            for scope, values in legacy().items():
+                configs.setdefault(scope, {}).update(values)
     finally:
         reader.close()
     return configs

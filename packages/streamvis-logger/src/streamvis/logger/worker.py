@@ -17,12 +17,12 @@ from collections.abc import Callable
 from itertools import repeat, starmap
 from operator import attrgetter, itemgetter
 
-from streamvis.logger.encoder import Batch, Chunk, FlatChunk
+from streamvis.logger.encoder import Batch, Chunk, FlatChunk, IndexedChunk
 
 ConfigUpdate = tuple[str, float]
 """A run config update on the queue: (JSON object text, wall-clock time)."""
 
-_CHUNKS = {Chunk, FlatChunk}
+_CHUNKS = {Chunk, FlatChunk, IndexedChunk}
 _name_of = attrgetter("name")
 _points_of = attrgetter("points")
 _row_name = itemgetter(0)

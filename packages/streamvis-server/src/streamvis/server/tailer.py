@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from streamvis.logger import LogReader, ReadStats, Series, Tombstone
+from streamvis.logger import LogReader, ReadStats, Series, Tombstone, open_log_reader
 
 from streamvis.server.store import SeriesStore
 
@@ -66,7 +66,7 @@ class Tailer:
 
     def _poll_locked(self) -> int:
         if self._reader is None:
-            self._reader = LogReader(self.path, backend=self.backend)
+            self._reader = open_log_reader(self.path, backend=self.backend)
         events = self._reader.poll_events()
         if self._restart:  # a fresh reader read everything: replace, do not add
             self._restart = False
