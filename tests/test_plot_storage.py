@@ -1,5 +1,6 @@
 """``streamvis plot`` reads every PATH the viewer reads: a local file, memory://, and S3 and GCS
-(moto_server and fake-gcs-server), through ``streamvis.logger.read_log``."""
+(moto_server and fake-gcs-server) and logs of the original streamvis, through
+``streamvis.logger.read_log``."""
 
 from __future__ import annotations
 
@@ -54,3 +55,18 @@ def test_plot_console_script_on_s3(s3_url, s3_emulator, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "1 line(s), 40 points" in done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+LEGACY = Path(__file__).resolve().parent / "fixtures" / "legacy"
+
+
+@pytest.mark.parametrize("log, lines, points", [("seed_e18e0a6.svlog", 2, 750),
+                                                ("v1_ddb3f0c.idx", 2, 450)])
+def test_plot_reads_logs_of_the_original_streamvis(log: str, lines: int, points: int,
+                                                   tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "legacy.svg"
+    assert main(["plot", demo_schema_path(), str(LEGACY / log), "-o", str(out),
+                 "--rows", "kldiv"]) == 0
+    assert f"1 figure(s), {lines} line(s), {points} points" in capsys.readouterr().err
+    assert "run24/0" in svg_texts(out)
