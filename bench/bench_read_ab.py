@@ -78,10 +78,12 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for key, ts in times.items():
         side, zero = key[0], key.endswith("0")
-        what = f"1,001 points + {args.zeros / 2**20:.0f} MiB zeros" if zero else f"{args.points:,} points"
+        what = (f"1,001 points + {args.zeros / 2**20:.0f} MiB zeros" if zero
+                else f"{args.points:,} points")
         med = statistics.median(ts)
         rate = f"{args.points / med / 1e6:.1f}" if not zero else f"{args.zeros / med / 2**20:.0f} MiB/s"
-        print(f"| {side} | {what} | {'' if zero else args.points} | {med:.3f} ({min(ts):.3f}..{max(ts):.3f}) | {rate} |")
+        spread = f"{med:.3f} ({min(ts):.3f}..{max(ts):.3f})"
+        print(f"| {side} | {what} | {'' if zero else args.points} | {spread} | {rate} |")
     a, b = statistics.median(times["A"]), statistics.median(times["B"])
     print(f"B/A read time: {b / a:.3f} (B is {(b / a - 1) * 100:+.1f}% vs A)")
 

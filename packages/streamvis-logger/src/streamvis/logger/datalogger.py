@@ -9,18 +9,27 @@ import os
 import re
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from streamvis.logger.arrays import NUMERIC_KINDS, capture
+from streamvis.logger.arrays import capture
 from streamvis.logger.control import delete_series
-from streamvis.logger.encoder import Batch, Chunk, FlatChunk, IndexedChunk, LogEncoder, new_id
+from streamvis.logger.encoder import LogEncoder, new_id
 from streamvis.logger.formats import legacy_format_of
 from streamvis.logger.runconfig import config_json
 from streamvis.logger.storage import LogStore, StorageError, open_store
-from streamvis.logger.worker import ConfigItem, ConfigUpdate, FlushWorker
+from streamvis.logger.items import (
+    Batch,
+    Chunk,
+    ConfigItem,
+    ConfigUpdate,
+    FlatChunk,
+    IndexedChunk,
+    flat_host_batch,
+)
+from streamvis.logger.worker import FlushWorker
 
 __all__ = ["DataLogger", "LegacyLogError", "LoggerError"]
 
@@ -60,6 +69,7 @@ class DataLogger:
         self._store: LogStore | None = None
         self._encoder: LogEncoder | None = None
         self._retry = b""
+        self._put: Callable[[Any, int], None] | None = None  # the worker's put_or_wait
 
     def init(self, path: str, buffer_max_elem: int = 10_000, flush_interval: float = 2.0,
              max_queued_batches: int = 64, replace: bool = False,
@@ -93,7 +103,8 @@ class DataLogger:
         if replace:
             delete_series(path, re.escape(self.scope), backend=backend)
         self._worker = FlushWorker(self._sink, buffer_max_elem, flush_interval,
-                                   buffer_max_elem * max_queued_batches)
+                                   buffer_max_elem * max_queued_batches, self._raise_failure)
+        self._put = self._worker.put_or_wait
         self._worker.start()
         _install_process_hooks()
         _LIVE.add(self)
@@ -124,41 +135,25 @@ class DataLogger:
             self._write_arrays(name, fields, index)
             return
         if self._fields.get(name) == tuple(fields):
-            row = (name, _now(), *fields.values())
-            for value in row[2:]:
+            for value in fields.values():
                 kind = type(value)
                 if kind is not float and kind is not int:
                     break
             else:  # the fast path: one point of Python numbers, no lock taken
+                # FlushWorker.put_or_wait(row, 1), inlined: the call alone cost 70-90 ns, 15 %
+                # of a scalar write (bench_write_ab.py); every other path calls it
                 worker = self._worker
-                if worker.failure is not None:
-                    self._raise_failure()
-                worker.queue.append(row)
+                worker.queue.append((name, _now(), *fields.values()))
                 worker.added += 1
-                worker.since_signal += 1
-                if worker.since_signal >= worker.max_points:
-                    worker.signal()
+                if worker.added >= worker.next_wake:
+                    worker.wake_or_wait()
                 return
-            if kind is np.ndarray and value is row[1]:
-                shape = value.shape
-                if len(shape) == 1 and shape[0]:
-                    copies = []
-                    for value in row[1:]:  # the batched fast path: 1-D host arrays, one shape
-                        if type(value) is not np.ndarray or value.shape != shape or \
-                                value.dtype.kind not in NUMERIC_KINDS:
-                            break
-                        copies.append(value.copy())
-                    else:
-                        worker = self._worker
-                        if worker.failure is not None:
-                            self._raise_failure()
-                        points = shape[0]
-                        worker.queue.append(FlatChunk(name, copies, shape, points, _now()))
-                        worker.added += points
-                        worker.since_signal += points
-                        if worker.since_signal >= worker.max_points:
-                            worker.signal()
-                        return
+            row = (name, _now(), *fields.values())
+            copies = flat_host_batch(row[2:])  # the batched fast path
+            if copies is not None:
+                points = len(copies[0])
+                self._put(FlatChunk(name, copies, copies[0].shape, points, row[1]), points)
+                return
         self._write_arrays(name, fields)
 
     def _write_arrays(self, name: str, fields: dict[str, Any], index: int | None = None) -> None:
@@ -175,14 +170,8 @@ class DataLogger:
                 raise ValueError(f"write({name!r}): fields {tuple(fields)} differ from "
                                  f"{known}, the fields this name was first written with")
             fields = {f: fields[f] for f in known}  # matched by name, stored in first order
-        values = list(fields.values())
-        for value in values:  # the common case: host numpy arrays of one shape
-            if type(value) is not np.ndarray or value.shape != values[0].shape or \
-                    value.dtype.kind not in NUMERIC_KINDS:
-                values = [capture(v, name, f) for f, v in fields.items()]
-                break
-        else:
-            values = [v.copy() for v in values]
+        values = flat_host_batch(list(fields.values())) or [
+            capture(v, name, f) for f, v in fields.items()]
         shapes = [v.shape for v in values]
         for field, shape in zip(fields, shapes):
             if len(shape) > 2:
@@ -211,16 +200,8 @@ class DataLogger:
             self._fields[name] = tuple(fields)
         if points == 0:
             return
-        if worker.failure is not None:
-            self._raise_failure()
-        if index is None:
-            worker.queue.append(Chunk(name, values, shape, points, _now()))
-        else:
-            worker.queue.append(IndexedChunk(name, values, shape, points, _now(), int(index)))
-        worker.added += points
-        worker.since_signal += points
-        if worker.since_signal >= worker.max_points:
-            worker.signal()
+        worker.put_or_wait(Chunk(name, values, shape, points, _now()) if index is None else
+                           IndexedChunk(name, values, shape, points, _now(), int(index)), points)
 
     def _check_writable(self, name: Any) -> FlushWorker:
         if not isinstance(name, str) or not name:

@@ -8,8 +8,9 @@ from operator import attrgetter
 
 import numpy as np
 
-from streamvis.logger.arrays import Deferred, host_array
+from streamvis.logger.arrays import host_array
 from streamvis.logger.dtypes import wire_dtype
+from streamvis.logger.items import Batch, Chunk, ConfigUpdate, FlatChunk, IndexedChunk
 from streamvis.logger.walltimes import encode_wall_times
 from streamvis.proto import (
     config_record,
@@ -19,51 +20,11 @@ from streamvis.proto import (
     points_payload_parts,
 )
 
-__all__ = ["MAX_POINTS_PAYLOAD", "Batch", "Chunk", "FlatChunk", "IndexedChunk", "LogEncoder",
-           "new_id"]
+__all__ = ["MAX_POINTS_PAYLOAD", "LogEncoder", "new_id"]
 
 MAX_POINTS_PAYLOAD = 4 * 1024 * 1024
 """Value and wall-time bytes per points record at most (a larger write becomes several
 records): far below every reader's frame cap, and it bounds a reader's memory per frame."""
-
-Batch = dict[str, list]
-"""Buffered writes per name, in order: rows ``(name, time, value, ...)`` of Python numbers
-(one point each; ``time`` is the write call's wall-clock time) or Chunks."""
-
-
-class Chunk:
-    """One array write at wall-clock ``time``: captured field values that broadcast together
-    to ``shape``."""
-
-    __slots__ = ("name", "values", "shape", "points", "time")
-
-    def __init__(self, name: str, values: list[np.ndarray | Deferred], shape: tuple[int, ...],
-                 points: int, time: float) -> None:
-        self.name = name
-        self.values = values
-        self.shape = shape
-        self.points = points
-        self.time = time
-
-
-class FlatChunk(Chunk):
-    """A Chunk whose values are fresh, C-contiguous, 1-D host numpy arrays, all of ``shape``
-    (what ``DataLogger.write``'s fast path queues): the encoder need not re-check that."""
-
-    __slots__ = ()
-
-
-class IndexedChunk(Chunk):
-    """A Chunk of 0-D/1-D fields whose points all go to line ``index`` (``write(name, index,
-    ...)``); never joined by ``_flat_columns``, which takes only exact Chunk/FlatChunk types."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, name: str, values: list[np.ndarray | Deferred], shape: tuple[int, ...],
-                 points: int, time: float, index: int) -> None:
-        super().__init__(name, values, shape, points, time)
-        self.index = index
-
 
 def new_id() -> int:
     """A random 64-bit id (writer or group); collisions are vanishingly unlikely."""
@@ -201,7 +162,7 @@ class LogEncoder:
         self.seq += 1
         return self.seq
 
-    def encode(self, batches: Sequence[Batch], configs: Sequence[tuple[str, float]] = ()) -> bytes:
+    def encode(self, batches: Sequence[Batch], configs: Sequence[ConfigUpdate] = ()) -> bytes:
         """Framed records for ``configs`` (JSON objects with their times) and ``batches``;
         empty bytes when there is nothing to write."""
         if self.self_contained:

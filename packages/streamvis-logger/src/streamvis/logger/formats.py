@@ -10,7 +10,7 @@ from streamvis.logger.legacy.detect import (
 from streamvis.logger.legacy.reader import LegacyReader, local_path
 from streamvis.logger.legacy.seed import SeedReader
 from streamvis.logger.legacy.v1pair import V1PairReader
-from streamvis.logger.events import ReadStats, Tombstone
+from streamvis.logger.events import ReadStats
 from streamvis.logger.reader import Event, LogReader
 from streamvis.logger.series import Series
 

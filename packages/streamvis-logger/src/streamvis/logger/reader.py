@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-import numpy as np
 
 from streamvis.logger.assembly import GroupInfo, Part, PendingSeries, ResumeRule
 from streamvis.logger.dtypes import decode_buffer

@@ -2,9 +2,10 @@
 
 Shaped after OpenTelemetry's BatchSpanProcessor. Writers append items to a ``deque`` (atomic
 under the GIL, so ``write`` takes no lock); the worker thread pops them in order, encodes and
-writes them. It wakes when a writer has added ``max_points`` points since the last signal,
-every ``interval`` seconds, and on ``flush``. When more than ``max_backlog`` points wait
-unwritten, the writer blocks until the worker catches up (backpressure: nothing is dropped).
+writes them. Writers hand items over with ``put_or_wait`` only. The worker wakes when
+``max_points`` points were put since it was last woken, every ``interval`` seconds, and on
+``flush``. When more than ``max_backlog`` points wait unwritten, ``put_or_wait`` blocks until
+the worker catches up (backpressure: nothing is dropped).
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ from collections.abc import Callable
 from itertools import repeat, starmap
 from operator import attrgetter, itemgetter
 
-from streamvis.logger.encoder import Batch, Chunk, FlatChunk, IndexedChunk
-
-ConfigUpdate = tuple[str, float]
-"""A run config update on the queue: (JSON object text, wall-clock time)."""
+from streamvis.logger.items import Batch, Chunk, ConfigItem, ConfigUpdate, FlatChunk, IndexedChunk
 
 _CHUNKS = {Chunk, FlatChunk, IndexedChunk}
 _name_of = attrgetter("name")
 _points_of = attrgetter("points")
 _row_name = itemgetter(0)
 
-__all__ = ["ConfigItem", "ConfigUpdate", "FlushWorker"]
+__all__ = ["FlushWorker"]
 
 _log = logging.getLogger(__name__)
 _REPEAT_WARNING_S = 60.0  # while storage keeps failing, say so again this often
@@ -36,9 +34,7 @@ _REPEAT_WARNING_S = 60.0  # while storage keeps failing, say so again this often
 class FlushWorker:
     """Owns the hand-off queue and the thread that drains it into ``sink``.
 
-    Queue items are point rows ``(name, time, value, ...)`` of Python numbers, ``Chunk``s,
-    ``ConfigItem``s, or ``threading.Event``s that the worker sets once everything queued
-    before them is written.
+    Queue items are those of ``streamvis.logger.items``.
 
     ``sink`` is called on every wake-up, with an empty list when nothing new is queued, so
     that data it kept after a storage error is retried even if no more is written. A failed
@@ -47,8 +43,10 @@ class FlushWorker:
     """
 
     def __init__(self, sink: Callable[[list[Batch], list[ConfigUpdate]], None], max_points: int,
-                 interval: float, max_backlog: int) -> None:
+                 interval: float, max_backlog: int,
+                 raise_failure: Callable[[], None] | None = None) -> None:
         self.sink = sink
+        self.raise_failure = raise_failure or self._raise
         self.max_points = max_points
         self.interval = interval
         self.max_backlog = max_backlog
@@ -60,8 +58,8 @@ class FlushWorker:
 
     def _init_state(self) -> None:
         self.queue: deque = deque()
-        self.since_signal = 0      # points added since the worker was last woken (writers)
-        self.added = 0             # points ever added (writers only)
+        self.added = 0             # points ever put (writers only)
+        self.next_wake = self.max_points  # wake the worker when ``added`` reaches this
         self.written = 0           # points ever drained (worker only)
         self._wake = threading.Event()
         self._drained = threading.Condition()
@@ -72,9 +70,23 @@ class FlushWorker:
         self._thread = threading.Thread(target=self._run, name="streamvis-flush", daemon=True)
         self._thread.start()
 
-    def signal(self) -> None:
-        """Wake the worker (a buffer's worth was added); block while the backlog is too big."""
-        self.since_signal = 0
+    def put_or_wait(self, item, points: int) -> None:
+        """Queue ``item`` holding ``points`` points, waking the worker every ``max_points``;
+        blocks while more than ``max_backlog`` points wait unwritten (backpressure). Raises
+        (``raise_failure``) the failure of a flush not yet reported to a caller, after queueing
+        ``item``: it is kept and retried with the rest."""
+        self.queue.append(item)
+        self.added += points
+        if self.added >= self.next_wake:  # a failed flush sets next_wake to 0 to get here
+            self.wake_or_wait()
+
+    def wake_or_wait(self) -> None:
+        """Wake the worker (a buffer's worth was put, or a flush failed: then raise that
+        failure); block while the backlog is too big. Only ``put_or_wait`` calls this (and
+        ``DataLogger.write``'s inlined copy of it)."""
+        self.next_wake = self.added + self.max_points
+        if self.failure is not None:
+            self.raise_failure()
         self._wake.set()
         if self.added - self.written > self.max_backlog and self._alive():
             with self._drained:
@@ -126,6 +138,10 @@ class FlushWorker:
         for event in events:
             event.set()
 
+    def _raise(self) -> None:
+        err, self.failure = self.failure, None
+        raise err
+
     def _failed(self, err: BaseException) -> None:
         now = time.monotonic()
         if not self.failing or now - self._warned_at >= _REPEAT_WARNING_S:
@@ -134,6 +150,7 @@ class FlushWorker:
             self._warned_at = now
         self.failing = True
         self.failure = self.last_error = err
+        self.next_wake = 0  # the next put_or_wait reports it
 
     def _run(self) -> None:
         deadline = time.monotonic() + self.interval
@@ -147,16 +164,6 @@ class FlushWorker:
             if stopping:
                 self._drain()
                 return
-
-
-class ConfigItem:
-    """A run config update waiting on the queue."""
-
-    __slots__ = ("text", "time")
-
-    def __init__(self, text: str, time: float) -> None:
-        self.text = text
-        self.time = time
 
 
 def _group(items: list) -> tuple[Batch, int, list, list[ConfigUpdate]]:
