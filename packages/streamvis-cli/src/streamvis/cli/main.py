@@ -23,8 +23,8 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 PROG = "streamvis"
 
-SUBCOMMANDS: tuple[str, ...] = ("serve", "demo", "list", "export", "delete", "quickstart",
-                                "compact", "convert")
+SUBCOMMANDS: tuple[str, ...] = ("serve", "demo", "list", "export", "plot", "delete",
+                                "quickstart", "compact", "convert")
 """Subcommand modules, in ``--help`` order. Missing optional ones are skipped."""
 
 _OPTIONAL = frozenset({"compact"})
