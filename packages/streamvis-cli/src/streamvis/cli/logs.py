@@ -8,7 +8,7 @@ import re
 from streamvis.logger import LogReader, ReadStats, Series, StorageError
 from streamvis.logger.storage import scheme_of
 
-__all__ = ["check_log", "compile_pattern", "read_series", "select"]
+__all__ = ["check_log", "check_source", "compile_pattern", "read_series", "select"]
 
 
 def _check_local(path: str) -> None:
@@ -29,6 +29,18 @@ def check_log(path: str, backend: str | None = None) -> LogReader:
         raise StorageError(f"no streamvis log at PATH {path!r} (nothing has been written there; "
                            "expected the PATH a DataLogger or 'streamvis demo' wrote to)")
     return reader
+
+
+def check_source(path: str, backend: str | None = None) -> bool:
+    """Fail early (``StorageError``) if ``path`` can never be a log here (a directory, an
+    unreadable file, an unknown scheme, a missing backend); returns whether it exists yet."""
+    if scheme_of(path) in ("", "file"):
+        _check_local(path)
+    reader = LogReader(path, backend=backend)
+    try:
+        return reader.exists()
+    finally:
+        reader.close()
 
 
 def read_series(path: str) -> tuple[list[Series], ReadStats]:

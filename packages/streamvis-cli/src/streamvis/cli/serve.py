@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from streamvis.cli.logs import check_log
+from streamvis.cli.logs import check_source
 from streamvis.cli.serving import page_url, serve_forever, start_server
 
 __all__ = ["port_number", "positive_seconds", "register", "run"]
@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve live plots of a log in the browser",
         description="Validate SCHEMA and PATH, then serve live plots of PATH on PORT until "
-                    "Ctrl-C (or SIGTERM). Open the printed URL: '/' lists the figures, "
+                    "Ctrl-C (or SIGTERM). PATH need not exist yet: the pages wait for data. Open the printed URL: '/' lists the figures, "
                     "'/?rows=A,B;C' or '/?cols=A,B;C' lays several out on one page.")
     parser.add_argument("port", metavar="PORT", type=port_number, help="TCP port, e.g. 5006")
     parser.add_argument("schema", metavar="SCHEMA", help="YAML file: which series each figure "
@@ -64,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
     from streamvis.server import load_schema
 
     schema = load_schema(args.schema)
-    check_log(args.path, args.backend).close()
+    exists = check_source(args.path, args.backend)
     server = start_server(schema, args.path, args.port, args.host,
                           args.allow_websocket_origin, args.poll_interval, args.backend)
+    if not exists:
+        print(f"streamvis: waiting for data at {args.path}: nothing has been written there "
+              "yet; the pages fill in when a writer starts", flush=True)
     print(f"streamvis: serving {args.path} at {page_url(args.host, server.port)} "
           "(Ctrl-C to stop)", flush=True)
     serve_forever(server)

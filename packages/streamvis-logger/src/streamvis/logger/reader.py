@@ -194,6 +194,11 @@ class LogReader:
     def close(self) -> None:
         self._source.close()
 
+    def source_generation(self) -> int:
+        """How often the log was found replaced (deleted, truncated, rewritten) under this
+        reader; once it is not 0, what was read is stale: read again with a new reader."""
+        return self._source.generation
+
 
 def read_log(path: str, *, backend: str | None = None) -> list[Series]:
     """Every series in the log at ``path``, merged across writers and runs, in write order.

@@ -10,6 +10,9 @@
   log's size. A segment whose upload finished up to ``lookback`` after its name was chosen is
   found by the next poll; a slower one by the next full listing. Nothing is ever missed.
 
+A full listing that holds none of the segments read so far (nor a compaction of one) means
+the log was deleted or replaced by a new one: ``generation`` goes up and nothing is read.
+
 The reader remembers every segment name it has read (a few dozen bytes each; compaction keeps
 the count down), so a name is read once however often it is listed. A compacted segment's
 manifest marks its leaves as read; leaves already read through their own objects are skipped.
@@ -172,9 +175,22 @@ class SegmentSource(LogSource):
         else:
             bound = min(self._max_ns, time.time_ns()) - int(self.lookback * 1e9)
             start_after = time_key(bound)
-        names = [n for n in self._list(start_after)
-                 if n not in self._seen and SEGMENT_RE.match(n)]
+        listed = [n for n in self._list(start_after) if SEGMENT_RE.match(n)]
+        if start_after is None and self._seen and not self._continues(listed):
+            self.generation += 1  # deleted or replaced by a fresh log: start over
+            self._queue = []
+            return
+        names = [n for n in listed if n not in self._seen]
         self._queue = sorted(names, reverse=True)  # pop() from the end = smallest first
+
+    def _continues(self, listed: list[str]) -> bool:
+        """Whether a full listing still holds the log read so far: a segment already read,
+        or a compaction of one (its name starts with its first leaf's)."""
+        for name in listed:
+            leaf = name if ".c" not in name else name[:name.index(".c")] + ".seg"
+            if name in self._seen or leaf in self._seen:
+                return True
+        return False
 
     def read_new(self) -> list[Chunk]:
         """The next batch of segments from the current listing; ``[]`` once it is read
