@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from streamvis.cli.logs import check_source
-from streamvis.cli.serving import page_url, serve_forever, start_server
+from streamvis.cli.serving import page_url, resolve_token, serve_forever, start_server
 
 __all__ = ["port_number", "positive_seconds", "register", "run"]
 
@@ -41,6 +41,13 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
                              "localhost:PORT (repeatable)")
     parser.add_argument("--poll-interval", type=positive_seconds, default=0.5, metavar="S",
                         help="seconds between reads of new data from PATH (default 0.5)")
+    access = parser.add_mutually_exclusive_group()
+    access.add_argument("--token", nargs="?", const="", default=None, metavar="VALUE",
+                        help="require this token (or a random one, without VALUE) on every "
+                             "request; the default when --host is not loopback")
+    access.add_argument("--no-token", action="store_true",
+                        help="serve without a token even beyond loopback (anyone who can "
+                             "reach the port sees every run)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,12 +72,14 @@ def run(args: argparse.Namespace) -> int:
 
     schema = load_schema(args.schema)
     exists = check_source(args.path, args.backend)
+    token = resolve_token(args)
     server = start_server(schema, args.path, args.port, args.host,
-                          args.allow_websocket_origin, args.poll_interval, args.backend)
+                          args.allow_websocket_origin, args.poll_interval, args.backend,
+                          token=token)
     if not exists:
         print(f"streamvis: waiting for data at {args.path}: nothing has been written there "
               "yet; the pages fill in when a writer starts", flush=True)
-    print(f"streamvis: serving {args.path} at {page_url(args.host, server.port)} "
+    print(f"streamvis: serving {args.path} at {page_url(args.host, server.port, token=token)} "
           "(Ctrl-C to stop)", flush=True)
     serve_forever(server)
     return 0
