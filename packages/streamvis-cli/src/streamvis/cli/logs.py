@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+from streamvis.cli.errors import CliError
 from streamvis.logger import LogReader, ReadStats, Series, StorageError
 from streamvis.logger.storage import scheme_of
 
@@ -53,13 +54,13 @@ def read_series(path: str) -> tuple[list[Series], ReadStats]:
 
 
 def compile_pattern(option: str, pattern: str | None) -> re.Pattern[str] | None:
-    """``pattern`` compiled, or a ``ValueError`` naming the option and the regex."""
+    """``pattern`` compiled, or a ``CliError`` naming the option and the regex."""
     if pattern is None:
         return None
     try:
         return re.compile(pattern)
     except re.error as err:
-        raise ValueError(f"invalid {option} regex {pattern!r}: {err}") from None
+        raise CliError(f"invalid {option} regex {pattern!r}: {err}") from None
 
 
 def select(series: list[Series], scope: re.Pattern[str] | None,

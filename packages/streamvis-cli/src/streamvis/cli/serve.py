@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from streamvis.cli.logs import check_source
+from streamvis.cli.schema import missing_schema_error
 from streamvis.cli.serving import page_url, resolve_token, serve_forever, start_server
 
 __all__ = ["port_number", "positive_seconds", "register", "run"]
@@ -70,6 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from streamvis.server import load_schema
 
+    if not os.path.exists(args.schema):
+        raise missing_schema_error(args.schema)
     schema = load_schema(args.schema)
     exists = check_source(args.path, args.backend)
     token = resolve_token(args)
