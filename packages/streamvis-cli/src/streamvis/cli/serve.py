@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve live plots of a log in the browser",
         description="Validate SCHEMA and PATH, then serve live plots of PATH on PORT until "
-                    "Ctrl-C (or SIGTERM). PATH need not exist yet: the pages wait for data. Open the printed URL: '/' lists the figures, "
+                    "Ctrl-C (or SIGTERM). PATH need not exist yet: the pages wait for data. "
+                    "Open the printed URL: '/' lists the figures, "
                     "'/?rows=A,B;C' or '/?cols=A,B;C' lays several out on one page.")
     parser.add_argument("port", metavar="PORT", type=port_number, help="TCP port, e.g. 5006")
     parser.add_argument("schema", metavar="SCHEMA", help="YAML file: which series each figure "

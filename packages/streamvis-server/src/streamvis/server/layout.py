@@ -4,7 +4,8 @@
 gives one relative width per plot (normalised within its row), ``height`` one per row.
 ``?cols=A,B;C&width=2,1&height=1,2,1``: the transpose: ``width`` per column, ``height`` per plot
 (normalised within its column). Omitted lists default to all 1s. ``scopes=`` is an optional
-regex (RE2 syntax, full match; see ``patterns``) restricting the runs shown. No ``rows``/``cols`` means the index page.
+regex (RE2 syntax, full match; see ``patterns``) restricting the runs shown. No
+``rows``/``cols`` means the index page.
 """
 
 from __future__ import annotations
