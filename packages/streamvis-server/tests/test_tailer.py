@@ -208,3 +208,21 @@ def test_compaction_is_not_a_replacement(tmp_path):
 def test_poll_interval_must_be_positive(tmp_path, interval):
     with pytest.raises(ValueError, match="poll_interval"):
         Tailer(str(tmp_path / "x"), SeriesStore(), poll_interval=interval)
+
+
+def test_old_run_deleted_after_the_new_one_was_tailed(tmp_path):
+    """The new run's segments were read by incremental listings before the old ones vanished:
+    the next full listing lacks the log's first segment, so the old points go."""
+    url = memory_url()
+    write(url, "old", 5)
+    tailer = Tailer(url, SeriesStore())
+    tailer.poll_once()
+    objects = open_objects(url)
+    old = objects.list_names()
+    write(url, "new", 3)
+    tailer.poll_once()  # an incremental listing: reads the new run's segment
+    assert held(tailer) == {"old": 5, "new": 3} and tailer.replacements == 0
+    objects.delete(old)
+    tailer._reader._source._need_full = True
+    tailer.poll_once()
+    assert held(tailer) == {"new": 3} and tailer.replacements == 1
