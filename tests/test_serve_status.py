@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from support_cli import http_get, run_cli, start_cli
+from support_emulators import (STORAGE_KINDS, emulator_env, gcs_emulator, s3_emulator,  # noqa: F401
+                               storage_url)
 from support_process import free_port
 
 pytestmark = pytest.mark.slow
@@ -69,3 +71,27 @@ def test_serve_before_the_first_write_then_errors_then_recovery(tmp_path):
     assert "streamvis: warning: streamvis.server.tailer:" in errors
     assert f"reading the log at {path} again" in errors
     assert "Traceback" not in errors
+
+
+# memory:// lives inside one process, and the server is another: not here
+@pytest.mark.parametrize("storage_url", [k for k in STORAGE_KINDS if k != "memory"],
+                         indirect=True)
+def test_serve_starts_first_on_every_backend(storage_url):
+    """Local, s3://, gs://: nothing at PATH yet, the server serves, and the points arrive
+    when a writer starts, without a restart."""
+    path, emulator = storage_url
+    env = emulator_env(emulator)
+    serve = start_cli("serve", str(free_port()), demo_schema(), path, "--poll-interval", "0.1",
+                      env=env)
+    try:
+        url = serve.wait_for_url(timeout=60)
+        assert f"waiting for data at {path}" in "".join(serve.stdout)
+        assert api_status(url)["points"] == 0
+        done = run_cli("demo", "run24", path, "--steps", "10", "--interval", "0", env=env)
+        assert done.returncode == 0, done.stderr
+        full = wait_status(url, lambda s: s["points"] == 80, timeout=60)
+        assert full["scopes"] == {"run24": {"series": 8, "points": 80}} and full["error"] is None
+        assert serve.stop(signal.SIGTERM) == 0
+    finally:
+        serve.kill()
+    assert "Traceback" not in "".join(serve.stderr) and "warning" not in "".join(serve.stderr)
