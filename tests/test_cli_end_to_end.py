@@ -220,7 +220,6 @@ def test_missing_path(tmp_path):
     missing = str(tmp_path / "nothing.log")
     assert_one_line_error(run_cli("list", missing), missing)
     assert_one_line_error(run_cli("export", missing), missing)
-    assert_one_line_error(run_cli("serve", str(free_port()), demo_schema(), missing), missing)
 
 
 def test_path_is_a_directory(tmp_path):

@@ -6,7 +6,7 @@ import argparse
 import csv
 import io
 import sys
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output is None:
             rows = write_csv(chosen, sys.stdout)
         else:
-            with open(args.output, "w", newline="", encoding="utf-8") as f:
+            with _open_output(args.output, "w") as f:
                 rows = write_csv(chosen, f)
     else:
         buffer = io.BytesIO()  # Parquet needs a seekable sink; stdout may be a pipe
@@ -128,9 +128,20 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(buffer.getvalue())
             sys.stdout.flush()
         else:
-            with open(args.output, "wb") as f:
+            with _open_output(args.output, "wb") as f:
                 f.write(buffer.getvalue())
     if args.output is not None:
         print(f"wrote {rows} rows of {len(chosen)} series to {args.output} ({fmt})",
               file=sys.stderr)
     return 0
+
+
+def _open_output(path: str, mode: str) -> IO[Any]:
+    """``path`` opened for writing, or a ``CliError`` naming it (a missing directory, no
+    permission: the user's input, not a bug)."""
+    try:
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, newline="", encoding="utf-8")
+    except OSError as err:
+        raise CliError(f"cannot write -o {path!r}: {err.strerror or err}") from None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 
+from streamvis.cli.errors import CliError
 from streamvis.logger import LogReader, ReadStats, Series, StorageError, open_log_reader
 from streamvis.logger.storage import scheme_of
 
-__all__ = ["check_log", "compile_pattern", "read_series", "select"]
+__all__ = ["check_log", "check_source", "compile_pattern", "read_series", "select"]
 
 
 def _check_local(path: str) -> None:
@@ -31,6 +32,18 @@ def check_log(path: str, backend: str | None = None) -> LogReader:
     return reader
 
 
+def check_source(path: str, backend: str | None = None) -> bool:
+    """Fail early (``StorageError``) if ``path`` can never be a log here (a directory, an
+    unreadable file, an unknown scheme, a missing backend); returns whether it exists yet."""
+    if scheme_of(path) in ("", "file"):
+        _check_local(path)
+    reader = LogReader(path, backend=backend)
+    try:
+        return reader.exists()
+    finally:
+        reader.close()
+
+
 def read_series(path: str) -> tuple[list[Series], ReadStats]:
     """Every series in the log at ``path`` (deletes applied) and the reader's statistics."""
     reader = check_log(path)
@@ -41,13 +54,13 @@ def read_series(path: str) -> tuple[list[Series], ReadStats]:
 
 
 def compile_pattern(option: str, pattern: str | None) -> re.Pattern[str] | None:
-    """``pattern`` compiled, or a ``ValueError`` naming the option and the regex."""
+    """``pattern`` compiled, or a ``CliError`` naming the option and the regex."""
     if pattern is None:
         return None
     try:
         return re.compile(pattern)
     except re.error as err:
-        raise ValueError(f"invalid {option} regex {pattern!r}: {err}") from None
+        raise CliError(f"invalid {option} regex {pattern!r}: {err}") from None
 
 
 def select(series: list[Series], scope: re.Pattern[str] | None,

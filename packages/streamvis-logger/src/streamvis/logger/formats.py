@@ -27,6 +27,7 @@ class AnyLogReader(Protocol):
     def poll(self) -> list[Series]: ...
     def poll_events(self, final: bool = False) -> list[Event]: ...
     def read_all(self) -> list[Series]: ...
+    def source_generation(self) -> int: ...
     def close(self) -> None: ...
 
 
@@ -83,6 +84,10 @@ class PendingFormatReader:
 
     def read_all(self) -> list[Series]:
         return [e for e in self.poll_events(final=True) if isinstance(e, Series)]
+
+    def source_generation(self) -> int:
+        """See ``LogReader.source_generation``."""
+        return self._reader.source_generation() if self._reader is not None else 0
 
     def close(self) -> None:
         if self._reader is not None:

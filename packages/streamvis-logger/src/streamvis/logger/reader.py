@@ -250,6 +250,11 @@ class LogReader:
     def close(self) -> None:
         self._source.close()
 
+    def source_generation(self) -> int:
+        """How often the log was found replaced (deleted, truncated, rewritten) under this
+        reader; once it is not 0, what was read is stale: read again with a new reader."""
+        return self._source.generation
+
 
 def _open(path: str, backend: str | None, superseded: bool = False):
     from streamvis.logger.formats import open_log_reader  # formats imports this module

@@ -11,7 +11,6 @@ budget, it is downsampled afresh, so nothing sent grows with the total history. 
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from bokeh.events import RangesUpdate, Reset
 from streamvis.logger import SeriesKey
 from streamvis.server.downsample import minmax_indices, window
 from streamvis.server.figures import FigureView
+from streamvis.server.patterns import compile_user_pattern  # visitor regexes: RE2
 from streamvis.server.smoothing import ema
 from streamvis.server.store import SeriesStore
 
@@ -66,7 +66,7 @@ class PageStreamer:
                  scopes: str | None = None) -> None:
         self.doc = doc
         self.store = store
-        self.scopes = re.compile(scopes) if scopes is not None else None
+        self.scopes = compile_user_pattern(scopes) if scopes is not None else None  # RE2
         self.figures = [_FigureState(v) for v in views]
         self._version = -1
         self._refetch_pending = False

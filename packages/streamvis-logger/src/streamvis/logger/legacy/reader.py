@@ -161,6 +161,10 @@ class LegacyReader:
         """Everything not yet read, to the end of the log, deletes applied."""
         return [e for e in self.poll_events(final=True) if isinstance(e, Series)]
 
+    def source_generation(self) -> int:
+        """Always 0: a legacy file being replaced under a tailer is not detected."""
+        return 0
+
     def close(self) -> None:
         """Nothing is held open between polls."""
 
