@@ -1,5 +1,5 @@
-"""Law: the resume rule of read_log and of a tailer applying ``Superseded`` events equals a
-small model: when a writer's first point of a series (x0) appears, every earlier point of
+"""Law: the resume rule of read_log, of a LogReader's events, and of the server's store fed
+by its tailer equals a small model: when a writer's first point of a series (x0) appears, every earlier point of
 that series (in log order) with x >= x0 is superseded. Writers restart, resume from earlier
 steps, and keep writing alongside each other."""
 
@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamvis.logger import DataLogger, LogReader, Series, Superseded, read_log
+from streamvis.server.store import SeriesStore
+from streamvis.server.tailer import Tailer
 
 ops = st.lists(st.one_of(
     st.tuples(st.just("start"), st.integers(0, 30), st.integers(1, 6)),   # new writer at x0
@@ -44,8 +46,10 @@ def test_read_log_and_a_tailer_equal_the_model(tmp_path_factory, script):
     path = str(tmp_path_factory.mktemp("resume") / "log")
     writers: list[tuple[DataLogger, list[int]]] = []  # logger, [next x]
     batches: list[tuple[int, list[int]]] = []
-    tailer = LogReader(path)
+    reader = LogReader(path)
     shown: list[int] = []
+    store = SeriesStore()
+    tailer = Tailer(path, store)
     for op, a, n in script:
         if op == "start" or not writers:
             writers.append((DataLogger("run").init(path, flush_interval=3600), [a]))
@@ -58,12 +62,15 @@ def test_read_log_and_a_tailer_equal_the_model(tmp_path_factory, script):
         logger.write("loss", x=np.array(xs), y=np.zeros(n))
         logger.flush_buffer()
         batches.append((k, xs))
-        shown = apply(shown, tailer.poll_events())
+        shown = apply(shown, reader.poll_events())
+        tailer.poll_once()
     for logger, _ in writers:
         logger.close()
     expected = model(batches)
     (series,) = read_log(path)
     assert series.columns["x"].tolist() == expected
     assert shown == expected
+    assert store.view(("run", "loss", 0))["x"].tolist() == expected
+    tailer.stop()
     everything = read_log(path, superseded=True)[0].columns["x"].tolist()
     assert everything == [x for _, xs in batches for x in xs]

@@ -226,3 +226,29 @@ def test_old_run_deleted_after_the_new_one_was_tailed(tmp_path):
     tailer._reader._source._need_full = True
     tailer.poll_once()
     assert held(tailer) == {"new": 3} and tailer.replacements == 1
+
+
+def test_the_tailer_keeps_run_configs_and_resolves_resumed_runs(tmp_path):
+    from streamvis.logger import DataLogger, delete_series
+    from streamvis.server.store import SeriesStore
+    from streamvis.server.tailer import Tailer
+
+    path = str(tmp_path / "log")
+    store = SeriesStore()
+    tailer = Tailer(path, store)
+    with DataLogger("run").init(path, config={"lr": 0.1}) as logger:
+        for step in range(10):
+            logger.write("loss", x=step, y=float(step))
+    tailer.poll_once()
+    assert tailer.configs == {"run": {"lr": 0.1}}
+    with DataLogger("run").init(path, config={"lr": 0.05}) as resumed:  # from checkpoint 5
+        for step in range(5, 8):
+            resumed.write("loss", x=step, y=-float(step))
+    tailer.poll_once()
+    assert store.view(("run", "loss", 0))["x"].tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert store.view(("run", "loss", 0))["y"].tolist()[5:] == [-5.0, -6.0, -7.0]
+    assert tailer.configs == {"run": {"lr": 0.05}}
+    delete_series(path, "run")
+    tailer.poll_once()
+    assert tailer.configs == {} and len(store) == 0
+    tailer.stop()
