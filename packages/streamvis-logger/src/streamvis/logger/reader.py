@@ -22,7 +22,7 @@ from streamvis.proto import (
     parse_record,
 )
 
-__all__ = ["Event", "LogReader", "read_configs", "read_log"]
+__all__ = ["Event", "LogReader", "legacy_configs", "read_configs", "read_log"]
 
 _log = logging.getLogger(__name__)
 
@@ -292,10 +292,19 @@ def read_configs(path: str, *, backend: str | None = None) -> dict[str, dict]:
         for event in reader.poll_events(final=True):
             if isinstance(event, RunConfig):
                 configs.setdefault(event.scope, {}).update(event.values)
-        legacy = getattr(getattr(reader, "reader", reader), "configs_by_scope", None)
-        if legacy is not None:  # a v1.0 pair keeps its runs' configs in its index
-            for scope, values in legacy().items():
-                configs.setdefault(scope, {}).update(values)
+        for scope, values in legacy_configs(reader).items():
+            configs.setdefault(scope, {}).update(values)
     finally:
         reader.close()
     return configs
+
+
+def legacy_configs(reader) -> dict[str, dict]:
+    """The run configs a v1.0-pair reader (or a pending reader handed over to one) found in
+    its index, each scope's merged in index order; ``{}`` for every other reader."""
+    by_scope = getattr(getattr(reader, "reader", reader), "configs_by_scope", None)
+    merged: dict[str, dict] = {}
+    for scope, configs in (by_scope() if by_scope is not None else {}).items():
+        for values in configs:
+            merged.setdefault(scope, {}).update(values)
+    return merged
