@@ -210,6 +210,8 @@ def test_wording_of_a_misspelt_figure(demo_log: str, tmp_path: Path,
     (["-o", "page.jpeg", "--rows", "kldiv"], "cannot tell the format of -o 'page.jpeg'"),
     (["-o", "page.png", "--rows", "kldiv", "--logy", "cross_entropy"],
      "--logy names figure 'cross_entropy'"),
+    (["-o", "page.png", "--rows", "kldiv", "--where", "lr<<1"],
+     "invalid --where: where= condition 'lr<<1' is not KEY OP VALUE"),
 ])
 def test_bad_options_are_one_clear_line(demo_log: str, tmp_path: Path, args: list[str],
                                         message: str, capsys: pytest.CaptureFixture[str],
@@ -355,3 +357,20 @@ def test_a_crowded_legend_lists_the_first_runs_and_counts_the_rest() -> None:
     fig, _ = build_figure(collect_panels(schema, layout, runs), layout, (800, 600), 100.0)
     labels = [t.get_text() for t in fig.get_axes()[0].get_legend().get_texts()]
     assert labels == [f"run{i:02d}/0" for i in range(19)] + ["+6 more"]
+
+
+def test_where_keeps_the_runs_whose_config_matches(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(tmp_path / "sweep")
+    for scope, lr in (("fast", 0.1), ("slow", 0.0001), ("slower", 0.00001)):
+        with DataLogger(scope).init(path, config={"lr": lr}) as logger:
+            logger.write("kldiv", x=np.arange(5), y=np.ones(5))
+    out = str(tmp_path / "page.png")
+    assert plot(demo_schema_path(), path, "-o", out, "--rows", "kldiv") == 0
+    assert "1 figure(s), 3 line(s), 15 points" in capsys.readouterr().err
+    assert plot(demo_schema_path(), path, "-o", out, "--rows", "kldiv",
+                "--where", "lr<0.001") == 0
+    assert "1 figure(s), 2 line(s), 10 points" in capsys.readouterr().err
+    assert plot(demo_schema_path(), path, "-o", out, "--rows", "kldiv",
+                "--where", "lr>1") == 0
+    assert "matched the page's figures and --where 'lr>1'" in capsys.readouterr().err

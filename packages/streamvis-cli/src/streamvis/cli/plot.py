@@ -95,6 +95,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "cols: one per plot)")
     parser.add_argument("--scopes", metavar="REGEX",
                         help="only runs whose scope fully matches REGEX, as the URL's scopes=")
+    parser.add_argument("--where", metavar="EXPR",
+                        help="only runs whose config satisfies EXPR, as the URL's where= "
+                             "(e.g. 'lr<0.001,model=tiny'; operators = != < <= > >=)")
     parser.add_argument("--smoothing", metavar="A", type=smoothing_alpha, default=0.0,
                         help="EMA smoothing as the viewer's control: a number in [0, 1); the "
                              "raw lines are drawn faint under the smoothed ones (default 0)")
@@ -145,6 +148,18 @@ def _layout(args: argparse.Namespace, schema: Schema) -> Layout:
                        f"{args.schema}: {', '.join(schema.names)}") from None
 
 
+def _where(text: str | None):
+    """The ``--where`` filter, or a ``CliError`` naming the bad condition."""
+    if text is None:
+        return None
+    from streamvis.server.where import WhereError, parse_where
+
+    try:
+        return parse_where(text)
+    except WhereError as err:
+        raise CliError(f"invalid --where: {err}") from None
+
+
 def _check_logy(names: list[str], shown: list[str]) -> frozenset[str]:
     for name in names:
         if name not in shown:
@@ -184,7 +199,13 @@ def run(args: argparse.Namespace) -> int:
     schema = load_schema(args.schema)
     layout = _layout(args, schema)
     logy = _check_logy(args.logy, layout.figures)
+    where = _where(args.where)
     series = read_log(args.path)
+    if where is not None:
+        from streamvis.logger import read_configs
+
+        configs = read_configs(args.path)
+        series = [s for s in series if where.matches(configs.get(s.scope))]
     panels = collect_panels(schema, layout, series, logy, args.x_axis)
     lines = sum(len(p.lines) for p in panels)
     points = sum(p.points for p in panels)
@@ -208,5 +229,6 @@ def run(args: argparse.Namespace) -> int:
           f"{points:,} points ({drawn:,} drawn)", file=sys.stderr)
     if lines == 0:
         print(f"streamvis: warning: no series of {args.path!r} matched the page's figures"
-              + (f" and --scopes {args.scopes!r}" if args.scopes else ""), file=sys.stderr)
+              + (f" and --scopes {args.scopes!r}" if args.scopes else "")
+              + (f" and --where {args.where!r}" if args.where else ""), file=sys.stderr)
     return 0
