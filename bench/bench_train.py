@@ -1,7 +1,8 @@
 """A real training loop with and without logging: a small PyTorch MLP trained on the CPU (one
 thread), logging its loss and gradient norm as 0-d tensors every step.
 
-Variants, interleaved in one run (the order rotates each round), each a fresh child process timing ``--steps`` steps after ``--warmup``:
+Variants, interleaved in one run (the order rotates each round), each a fresh child process
+timing ``--steps`` steps after ``--warmup``:
 - none: no logging (the floor);
 - streamvis: ``DataLogger.write("loss", x=step, y=loss)`` with the tensors as they are;
 - tensorboardX: ``SummaryWriter.add_scalar("loss", loss.item(), step)``.
