@@ -1,8 +1,7 @@
 """Law: the resume rule of read_log, of a LogReader's events, and of the server's store fed
 by its tailer equals a small model: when a writer's first point of a series (x0) appears,
-every earlier point of
-that series (in log order) with x >= x0 is superseded. Writers restart, resume from earlier
-steps, and keep writing alongside each other."""
+every earlier point of that series (in log order) with x >= x0 is superseded. Writers
+restart, resume from earlier steps, and keep writing alongside each other."""
 
 from __future__ import annotations
 
