@@ -53,6 +53,10 @@ for version in $VERSIONS; do
   fi
   "$venv/bin/python" "${PIP[@]}" --no-deps --force-reinstall "$wheels"/*.whl ||
     { log "installing the wheels into $venv failed"; failed+=("$version"); continue; }
+  # The wheels' metadata must accept this protobuf (installed --no-deps: pip would otherwise
+  # silently up- or downgrade it, which is the bug this script guards against).
+  "$venv/bin/python" -m pip check --disable-pip-version-check ||
+    { log "the wheels' requirements refuse protobuf $version"; failed+=("$version"); continue; }
   log "protobuf $version: venv ready in $((SECONDS - t0)) s"
   # PYTHONPATH unset: the tests must import the installed wheels, not a worktree's src folders.
   # -W error: a gencode/runtime version warning at import is a failure too.
