@@ -40,7 +40,7 @@ def apply(shown: list[int], events) -> list[int]:
     return shown
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(script=ops)
 def test_read_log_and_a_tailer_equal_the_model(tmp_path_factory, script):
     path = str(tmp_path_factory.mktemp("resume") / "log")

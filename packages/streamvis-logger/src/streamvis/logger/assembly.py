@@ -82,31 +82,50 @@ class ResumeRule:
     """TensorBoard's ``purge_step`` rule, per series: when a writer's first point has
     ``x <=`` the largest x that earlier writers wrote, their points with x >= it are
     superseded. Decided by the first field; a writer is judged once, by its first point, so
-    a writer running alongside another never loses the points it writes after that."""
+    a writer running alongside another never loses the points it writes after that.
+
+    The largest x is found only when a new writer needs it (or at ``reduce``): a log without
+    resumed runs never pays for it."""
 
     def __init__(self) -> None:
         self._writers: dict[SeriesKey, set[int]] = {}
         self._max: dict[SeriesKey, float] = {}
+        self._unreduced: dict[SeriesKey, list[np.ndarray]] = {}
 
     def first_x(self, key: SeriesKey, writer: int, x: np.ndarray) -> float | None:
         """Note the points ``x`` of ``writer``; the x from which earlier points are
         superseded when this is the writer's first record in the series, else None."""
         writers = self._writers.setdefault(key, set())
-        high = float(x.max()) if len(x) else float("-inf")
         if writer in writers or not len(x):
-            self._max[key] = max(self._max.get(key, float("-inf")), high)
+            self._unreduced.setdefault(key, []).append(x)
             return None
         writers.add(writer)
         first = float(x[0])
-        previous = self._max.get(key)
+        previous = self._fold(key)
+        self._unreduced[key] = [x]
         if previous is not None and first <= previous:
-            self._max[key] = high  # what survives of earlier writers lies below ``first``
+            self._max.pop(key, None)  # what survives of earlier writers lies below ``first``
             return first
-        self._max[key] = max(previous if previous is not None else float("-inf"), high)
         return None
+
+    def _fold(self, key: SeriesKey) -> float | None:
+        """The largest x of ``key`` so far (None before any)."""
+        highs = [float(a.max()) for a in self._unreduced.pop(key, []) if len(a)]
+        if key in self._max:
+            highs.append(self._max[key])
+        if not highs:
+            return None
+        self._max[key] = high = max(highs)
+        return high
+
+    def reduce(self) -> None:
+        """Fold what a poll noted into one number per series, keeping no arrays."""
+        for key in list(self._unreduced):
+            self._fold(key)
 
     def forget_matching(self, tombstone) -> None:
         """Series the ``tombstone`` deleted start afresh with their next writer."""
         for key in [k for k in self._writers if tombstone.matches(k[0], k[1])]:
             del self._writers[key]
             self._max.pop(key, None)
+            self._unreduced.pop(key, None)

@@ -112,6 +112,8 @@ class LogReader:
         if final:
             for stream in list(self._decoders):
                 self._finish(stream, poll)
+        elif self._resume is not None:
+            self._resume.reduce()   # a tailer polls on: keep numbers, not the poll's arrays
         self._update_stats()
         return poll.events()
 
