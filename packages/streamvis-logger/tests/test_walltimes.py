@@ -28,9 +28,22 @@ def test_round_trip_at_millisecond_resolution_in_the_narrowest_type(steps, width
     np.testing.assert_allclose(wall_times_of([(len(times), parts)]), times, atol=5e-4)
 
 
+@pytest.mark.parametrize("runs", [[1] * 40, [10_000, 5, 1, 300], [7]])
+def test_points_sharing_times_in_runs_round_trip(runs):
+    starts = 1.7e9 + np.cumsum(np.r_[0, np.full(len(runs) - 1, 0.031)])
+    times = np.repeat(starts, runs)
+    raw = encode_wall_times(times)
+    parts = decode_wall_times(raw, len(times))
+    np.testing.assert_allclose(wall_times_of([(len(times), parts)]), times, atol=5e-4)
+    if len(runs) + 1 < len(times) // 4:  # stored per run: a few bytes per write
+        assert parts[2] is not None and len(raw) < 40 + 4 * len(runs)
+
+
 def test_a_damaged_or_mismatched_encoding_is_refused():
     raw = encode_wall_times(np.array([1.0, 2.0]))
     assert decode_wall_times(raw, 3) is None
+    runs = encode_wall_times(np.repeat([1.0, 2.0], 50))
+    assert decode_wall_times(runs, 100) is not None and decode_wall_times(runs, 99) is None
     assert decode_wall_times(b"\xff\xff", 2) is None
 
 
