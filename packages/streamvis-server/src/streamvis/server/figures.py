@@ -35,7 +35,11 @@ __all__ = ["FigureView", "LEGEND_MAX_LINES", "Line", "js_source", "series_label"
 RAW_ALPHA_SMOOTHED = 0.25   # raw line opacity while a smoothed line is drawn over it
 LEGEND_MAX_LINES = 10
 _COLOR_KWARGS = ("color", "line_color", "fill_color")
-_SIZE_KWARGS = ("width", "height", "sizing_mode", "y_axis_type")
+_SIZE_KWARGS = ("width", "height", "sizing_mode", "y_axis_type", "output_backend")
+# Canvas by default: without a GPU (headless or remote desktops) Chromium's software WebGL drew
+# 1,200 lines of 2,000 points 6x slower than canvas here; `figure_kwargs: {output_backend:
+# webgl}` opts in.
+DEFAULT_OUTPUT_BACKEND = "canvas"
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 
 # one line to draw: its key and the x, y (and smoothed y, or None) values to send
@@ -59,7 +63,7 @@ class FigureView:
     """One figure on one page: twin plots, the sources of all its lines, legend and hover."""
 
     def __init__(self, spec: FigureSpec, colors: RunColors | None = None,
-                 output_backend: str = "webgl") -> None:
+                 output_backend: str | None = None) -> None:
         self.spec = spec
         self.xcol, self.ycol = spec.columns[0], spec.columns[1]
         self.scatter = spec.glyph_kind == "scatter"
@@ -67,7 +71,8 @@ class FigureView:
         self.palette = spec.colors() if spec.palette is not None else None
         self.fixed_color = next((spec.glyph_kwargs[k] for k in _COLOR_KWARGS
                                  if k in spec.glyph_kwargs), None)
-        self.output_backend = output_backend
+        self.output_backend = (output_backend or spec.figure_kwargs.get("output_backend")
+                               or DEFAULT_OUTPUT_BACKEND)
         name = spec.name
         self.lines = ColumnDataSource(self._row_columns([]), tags=["streamvis-lines", name])
         self.points = ColumnDataSource({"x": _empty(), "y": _empty(), "row": _empty()},
@@ -90,6 +95,7 @@ class FigureView:
         kwargs = {k: v for k, v in spec.figure_kwargs.items() if k not in _SIZE_KWARGS}
         self.log = spec.figure_kwargs.get("y_axis_type") == "log"
         self.raw: list[GlyphRenderer] = []
+        self.keyed: list[GlyphRenderer] = []     # a row per series: what the legend shows
         self.smoothed: list[GlyphRenderer] = []
         self.legends: list[Legend] = []
         self.linear_fig = self._make(kwargs, "linear", None)
@@ -123,9 +129,12 @@ class FigureView:
             formatters = {"@row": CustomJSHover(args=dict(lines=self.lines), code=(
                 "const d = lines.data; const r = value;"
                 "return d.scope[r] + ' / ' + d.name[r] + ' / ' + d.index[r];"))}
+            # legend swatches: one NaN point per series (row), drawn nowhere
+            keyed = fig.scatter(x="nx", y="ny", source=self.lines, color="color",
+                                view=CDSView(filter=self.row_filter), **glyph_kwargs)
         else:
-            raw = fig.multi_line(xs="xs", ys="ys", source=self.lines, line_color="color",
-                                 view=rows_view, **glyph_kwargs)
+            raw = keyed = fig.multi_line(xs="xs", ys="ys", source=self.lines,
+                                         line_color="color", view=rows_view, **glyph_kwargs)
             tips = [("scope", "@scope"), ("name", "@name"), ("index", "@index"),
                     (self.xcol, "$x"), (self.ycol, "$y")]
             formatters = {}
@@ -134,10 +143,12 @@ class FigureView:
             raw.glyph.update(**{self._alpha_attr: RAW_ALPHA_SMOOTHED})
         smooth = fig.multi_line(xs="xs", ys="ys", source=self.smooth, line_color="color",
                                 view=CDSView(filter=self.row_filter),
-                                visible=self.smoothing > 0, tags=["smooth"],
+                                visible=self.smoothing > 0,
                                 line_width=self.spec.glyph_kwargs.get("line_width", 1))
-        fig.multi_line(xs="xs", ys="ys", source=self.highlight, line_color="color",
-                       line_width=3, tags=["highlight"])
+        smooth.tags = ["smooth"]
+        highlight = fig.multi_line(xs="xs", ys="ys", source=self.highlight, line_color="color",
+                                   line_width=3)
+        highlight.tags = ["highlight"]
         hover = HoverTool(renderers=[raw], tooltips=tips, formatters=formatters,
                           callback=CustomJS(args=dict(figure=self.spec.name), code=(
                               "if (window.streamvis) window.streamvis.hovered(figure, cb_data)")))
@@ -146,6 +157,7 @@ class FigureView:
                         label_text_font_size="9pt", spacing=0, padding=4)
         fig.add_layout(legend, "right")
         self.raw.append(raw)
+        self.keyed.append(keyed)
         self.smoothed.append(smooth)
         self.legends.append(legend)
         return fig
@@ -197,23 +209,11 @@ class FigureView:
             shown = len(self.keys) <= LEGEND_MAX_LINES
         items = []
         if shown:
-            firsts = self._first_points() if self.scatter else None
-            for row, key in enumerate(self.keys):
-                if firsts is not None and firsts.get(row) is None:
-                    continue
-                index = firsts[row] if firsts is not None else row
-                items.append((series_label(self.spec, key), index))
-        for raw, legend in zip(self.raw, self.legends):
-            legend.items = [LegendItem(label=label, renderers=[raw], index=index)
+            items = [(series_label(self.spec, key), row) for row, key in enumerate(self.keys)]
+        for keyed, legend in zip(self.keyed, self.legends):
+            legend.items = [LegendItem(label=label, renderers=[keyed], index=index)
                             for label, index in items]
             legend.visible = bool(items)
-
-    def _first_points(self) -> dict[int, int]:
-        rows = np.asarray(self.points.data["row"])
-        if not len(rows):
-            return {}
-        uniq, first = np.unique(rows.astype(np.int64), return_index=True)
-        return dict(zip(uniq.tolist(), first.tolist()))
 
     # -- data -------------------------------------------------------------------------------
 
@@ -231,7 +231,9 @@ class FigureView:
             "color": [self.color_of(k) for k in keys], "scope": [k[0] for k in keys],
             "name": [k[1] for k in keys], "index": [k[2] for k in keys],
             "key": [f"{k[0]}|{k[1]}|{k[2]}" for k in keys]}
-        if not self.scatter:
+        if self.scatter:
+            cols["nx"] = cols["ny"] = np.full(len(keys), np.nan)
+        else:
             cols["xs"], cols["ys"] = [], []
         return cols
 
@@ -278,8 +280,10 @@ class FigureView:
     def send_points(self, rows: np.ndarray, x: np.ndarray, y: np.ndarray,
                     s: np.ndarray | None) -> None:
         """New points of existing rows, all in one message (appended in the browser)."""
-        self.inbox.data = {"row": rows.astype(np.float64), "x": x, "y": y,
-                           "s": s if s is not None and self.smoothing > 0 else _empty()}
+        data = {"row": rows.astype(np.float64), "x": x, "y": y}
+        if s is not None and self.smoothing > 0:
+            data["s"] = s
+        self.inbox.data = data
 
 
 def _empty() -> np.ndarray:

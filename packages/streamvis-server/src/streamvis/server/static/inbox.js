@@ -23,7 +23,7 @@ if (scatter) {
 }
 const xs = scatter ? null : col(lines, "xs"), ys = scatter ? null : col(lines, "ys");
 const sxs = col(smooth, "xs"), sys = col(smooth, "ys");
-const smoothing = s.length === n;
+const smoothing = s !== undefined && s.length === n;
 let a = 0;
 while (a < n) {
   const r = rows[a];
