@@ -1,0 +1,187 @@
+"""PageStreamer against a real Bokeh Document: what one tick sends, and what it costs.
+
+The document's change events stand for the messages a browser would get: per figure and tick at
+most one of new points (the inbox), one of new lines, none when nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from bokeh.document import Document
+from bokeh.models import Column
+
+from streamvis.logger import Series, Tombstone
+from streamvis.server import figures as figures_module
+from streamvis.server.figures import FigureView
+from streamvis.server.runs import RunColors, RunTable
+from streamvis.server.schema import parse_schema
+from streamvis.server.session import PageStreamer, line_budget, point_budget
+from streamvis.server.store import SeriesStore
+
+SCHEMA = """
+acc: {scope_pattern: .*, group_pattern: acc, glyph_kind: line, columns: [x, y]}
+loss: {scope_pattern: .*, group_pattern: loss, glyph_kind: line, columns: [x, y]}
+dots: {scope_pattern: .*, group_pattern: dots, glyph_kind: scatter, columns: [x, y]}
+attn: {scope_pattern: .*, group_pattern: attn, glyph_kind: line, columns: [x, y],
+       palette: Viridis6}
+"""
+
+
+def series(scope: str, name: str, x: Any, y: Any, index: int = 0) -> Series:
+    return Series(scope, name, index, {"x": np.asarray(x, dtype=np.int64),
+                                       "y": np.asarray(y, dtype=np.float32)})
+
+
+class Page:
+    """A page of some figures on a document, recording every change event."""
+
+    def __init__(self, store: SeriesStore, names: list[str]) -> None:
+        schema = parse_schema(yaml.safe_load(SCHEMA))
+        colors = RunColors()
+        self.runs = RunTable(colors)
+        self.views = {n: FigureView(schema.figures[n], colors) for n in names}
+        self.doc = Document()
+        self.streamer = PageStreamer(self.doc, store, list(self.views.values()), self.runs)
+        self.doc.add_root(Column(*[v.container for v in self.views.values()]))
+        self.events: list[Any] = []
+        self.doc.on_change(self.events.append)
+
+    def tick(self) -> list[Any]:
+        self.events.clear()
+        self.streamer.tick()
+        return list(self.events)
+
+    def lines(self, name: str) -> dict[str, int]:
+        view = self.views[name]
+        return {k: len(x) for k, x in zip(view.lines.data["key"], view.lines.data["xs"])}
+
+
+def sweep(store: SeriesStore, runs: int, points: int) -> None:
+    x = np.arange(points)
+    for r in range(runs):
+        for name in ("acc", "loss"):
+            store.append(series(f"run{r}", name, x, np.sin(x + r)))
+
+
+def test_first_fill_draws_every_line_in_one_source_per_figure() -> None:
+    store = SeriesStore()
+    sweep(store, 30, 50)
+    page = Page(store, ["acc", "loss"])
+    page.streamer.tick()
+    for name in ("acc", "loss"):
+        assert page.lines(name) == {f"run{r}|{name}|0": 50 for r in range(30)}
+        renderers = page.views[name].linear_fig.renderers
+        assert len(renderers) == 3        # raw, smoothed, highlight: not one per line
+    assert list(page.runs.source.data["scope"]) == [f"run{r}" for r in range(30)]
+    assert list(page.runs.source.data["points"]) == [100] * 30
+    # a run has one colour on every figure
+    assert page.views["acc"].lines.data["color"] == page.views["loss"].lines.data["color"]
+    assert len(set(page.views["acc"].lines.data["color"][:10])) == 10
+
+
+def test_new_points_of_all_lines_go_in_one_message_per_figure() -> None:
+    store = SeriesStore()
+    sweep(store, 40, 20)
+    page = Page(store, ["acc", "loss"])
+    page.streamer.tick()
+    for r in range(40):
+        for name in ("acc", "loss"):
+            store.append(series(f"run{r}", name, [20, 21], [0.5, 0.25]))
+    events = page.tick()
+    inbox = [e for e in events if getattr(e, "attr", None) == "data"
+             and "streamvis-inbox" in e.model.tags]
+    assert len(inbox) == 2                       # one per figure, for 80 new points each
+    others = [e for e in events if e not in inbox and
+              "streamvis-runs" not in getattr(e.model, "tags", [])]
+    assert others == []                          # no line resent, no model created
+    data = page.views["acc"].inbox.data
+    assert list(data["row"]) == [r for r in range(40) for _ in range(2)]
+    assert list(data["x"]) == [20, 21] * 40 and list(data["y"]) == [0.5, 0.25] * 40
+    assert list(page.runs.source.data["points"]) == [2 * 22] * 40
+    assert list(page.runs.source.data["last"]) == [21] * 40
+    assert page.tick() == []                     # nothing new: nothing sent
+
+
+def test_regexes_are_matched_once_per_new_series(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SeriesStore()
+    sweep(store, 5, 10)
+    page = Page(store, ["acc"])
+    calls: list[tuple[str, str]] = []
+    spec = page.views["acc"].spec
+    original = type(spec).matches
+    monkeypatch.setattr(type(spec), "matches",
+                        lambda self, s, n: calls.append((s, n)) or original(self, s, n))
+    page.streamer.tick()
+    assert len(calls) == 10                      # 5 runs x 2 names
+    for step in range(10, 15):
+        for r in range(5):
+            store.append(series(f"run{r}", "acc", [step], [0.0]))
+        page.streamer.tick()
+    assert len(calls) == 10
+    store.append(series("run9", "acc", [0], [0.0]))
+    page.streamer.tick()
+    assert calls[10:] == [("run9", "acc")]
+    assert page.lines("acc")["run9|acc|0"] == 1
+
+
+def test_long_lines_share_the_figure_budget_and_new_runs_join_as_rows() -> None:
+    store = SeriesStore()
+    sweep(store, 200, 3000)
+    page = Page(store, ["acc"])
+    page.streamer.tick()
+    budget = line_budget(0, 200)
+    assert budget < point_budget(0)
+    sizes = page.lines("acc")
+    assert len(sizes) == 200 and max(sizes.values()) <= budget
+    store.append(series("late", "acc", np.arange(5), np.zeros(5)))
+    events = page.tick()
+    streams = [e for e in events if type(e).__name__ == "ColumnsStreamedEvent"
+               and "streamvis-lines" in e.model.tags]
+    assert len(streams) == 1 and page.lines("acc")["late|acc|0"] == 5
+
+
+def test_a_dropped_series_resends_the_figure_without_it() -> None:
+    store = SeriesStore()
+    sweep(store, 3, 10)
+    page = Page(store, ["acc", "loss"])
+    page.streamer.tick()
+    store.drop(Tombstone("run1", ""))
+    page.streamer.tick()
+    assert page.lines("acc") == {"run0|acc|0": 10, "run2|acc|0": 10}
+    assert list(page.views["acc"].lines.data["scope"]) == ["run0", "run2"]
+
+
+def test_scatter_points_stay_flat_with_their_row_and_palette_colours_by_index() -> None:
+    store = SeriesStore()
+    store.append(series("a", "dots", [0, 1, 2], [1, 2, 3]))
+    store.append(series("b", "dots", [0, 1], [5, 6]))
+    store.append(Series("a", "attn", 2, {"x": np.arange(4), "y": np.ones(4)}))
+    page = Page(store, ["dots", "attn"])
+    page.streamer.tick()
+    pts = page.views["dots"].points.data
+    assert list(pts["row"]) == [0, 0, 0, 1, 1] and list(pts["y"]) == [1, 2, 3, 5, 6]
+    from bokeh.palettes import Viridis6
+    assert page.views["attn"].lines.data["color"] == [Viridis6[2]]
+    legend = page.views["dots"].legends[0]
+    assert legend.visible and [i.label["value"] for i in legend.items] == ["a/0", "b/0"]
+
+
+def test_smoothing_sends_smoothed_lines_and_smoothed_new_points() -> None:
+    store = SeriesStore()
+    store.append(series("a", "acc", [0, 1], [0.0, 1.0]))
+    page = Page(store, ["acc"])
+    page.streamer.tick()
+    page.streamer.set_smoothing(page.views["acc"], 0.5)
+    assert [list(y) for y in page.views["acc"].smooth.data["ys"]] == [[0.0, 0.5]]
+    store.append(series("a", "acc", [2], [1.0]))
+    page.streamer.tick()
+    assert list(page.views["acc"].inbox.data["s"]) == [0.75]
+
+
+def test_the_scripts_ship_with_the_package() -> None:
+    for name in ("page.js", "inbox.js", "page.css"):
+        assert len(figures_module.js_source(name)) > 100
