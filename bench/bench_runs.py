@@ -143,15 +143,18 @@ def bench_streamvis(browser: Any, schema: str, log: str, args: argparse.Namespac
         ws = [0]
         page, _ = open_page(browser, url, args.runs, ws)
         out["cold_s"] = time.monotonic() - t0
+        print(f"  cold: {out['cold_s']:.2f} s", flush=True)
         page.close()
         ws = [0]
         page, out["open_s"] = open_page(browser, url, args.runs, ws)
         pages.append(page)
         page.wait_for_timeout(1500)
         out["open_mb"] = ws[0] / 1e6
+        print(f"  open: {out['open_s']:.2f} s, {out['open_mb']:.1f} MB", flush=True)
         cpu0, t = cpu_seconds(proc.pid), time.monotonic()
         page.wait_for_timeout(10_000)
         out["idle_cpu_pct"] = 100 * (cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t)
+        print(f"  idle server CPU: {out['idle_cpu_pct']:.1f} %", flush=True)
         loggers = [DataLogger(f"run{r:04d}").init(log, flush_interval=3600)
                    for r in range(args.runs)]
         try:
@@ -180,6 +183,7 @@ def bench_streamvis(browser: Any, schema: str, log: str, args: argparse.Namespac
             for i in range(3):
                 *_, cpu = live_round(page, loggers, args.metrics, x_next + i, proc.pid)
                 cpus.append(cpu)
+                print(f"  {args.pages} pages, round {i}: server CPU {cpu:.2f} s", flush=True)
             out["cpu_n_pages_s"] = statistics.median(cpus)
             for extra in pages[1:]:
                 extra.close()
@@ -187,7 +191,8 @@ def bench_streamvis(browser: Any, schema: str, log: str, args: argparse.Namespac
         finally:
             for logger in loggers:
                 logger.close()
-        lo, hi = int(args.points * 0.4), int(args.points * 0.4) + 100
+        # a window small enough that every line of the figure fits its share of the budget
+        lo, hi = int(args.points * 0.4), int(args.points * 0.4) + 40
         t = time.monotonic()
         check(page.evaluate(ZOOM_JS, [figures[0], lo, hi]), "no figure to zoom")
         page.wait_for_function(ZOOMED_JS, arg=[figures[0], lo, hi, args.runs],

@@ -75,7 +75,7 @@ def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> No
     colors = RunColors()
     runs = RunTable(colors)
     views = {name: FigureView(schema.figures[name], colors) for name in layout.figures}
-    streamer = PageStreamer(doc, store, list(views.values()), runs)
+    streamer = PageStreamer(doc, store, list(views.values()), runs, wait_for_client=True)
     cells = {n: Column(_controls(v, streamer), v.container, sizing_mode="stretch_both",
                        tags=["streamvis-plot", n]) for n, v in views.items()}
     grid = grid_for(layout, cells)
@@ -87,6 +87,7 @@ def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> No
         runs=runs.source, scopes=layout.scopes,
         figures=[dict(name=n, scatter=v.scatter, lines=v.lines, points=v.points,
                       smooth=v.smooth, highlight=v.highlight, row_filter=v.row_filter,
+                      inbox=v.inbox,
                       point_filter=v.point_filter) for n, v in views.items()])))
     doc.add_periodic_callback(streamer.tick, STREAM_PERIOD_MS)
 

@@ -30,7 +30,7 @@ from streamvis.logger import SeriesKey
 from streamvis.server.runs import RunColors
 from streamvis.server.schema import FigureSpec
 
-__all__ = ["FigureView", "LEGEND_MAX_LINES", "Line", "js_source", "series_label"]
+__all__ = ["FigureView", "FlatPoints", "LEGEND_MAX_LINES", "Line", "js_source", "series_label"]
 
 RAW_ALPHA_SMOOTHED = 0.25   # raw line opacity while a smoothed line is drawn over it
 LEGEND_MAX_LINES = 10
@@ -233,48 +233,50 @@ class FigureView:
             "key": [f"{k[0]}|{k[1]}|{k[2]}" for k in keys]}
         if self.scatter:
             cols["nx"] = cols["ny"] = np.full(len(keys), np.nan)
-        else:
-            cols["xs"], cols["ys"] = [], []
+        else:   # filled in the browser from the inbox
+            cols["xs"], cols["ys"] = [[] for _ in keys], [[] for _ in keys]
         return cols
 
     def set_lines(self, lines: list[Line]) -> None:
-        """Replace every line of the figure (first fill, zoom, budget change, deletes)."""
+        """Replace every line of the figure (first fill, zoom, budget change, deletes).
+
+        A line figure's rows go out with empty lines and their points follow flat, in one
+        inbox message (a ragged column would cost a binary buffer per line)."""
         self.keys = [k for k, *_ in lines]
         self.rows = {k: i for i, k in enumerate(self.keys)}
-        cols = self._row_columns(self.keys)
+        self.lines.data = self._row_columns(self.keys)
+        self.smooth.data = self._smooth_columns(lines)
         if self.scatter:
             self.points.data = _flat(lines, 0)
         else:
-            cols["xs"] = [x for _, x, _, _ in lines]
-            cols["ys"] = [y for _, _, y, _ in lines]
-        self.lines.data = cols
-        self.smooth.data = self._smooth_columns(lines)
+            self.send_points(*_flat_rows(lines, 0))
         self._update_legend()
 
-    def add_lines(self, lines: list[Line]) -> None:
-        """Append new series as new rows (one stream message per source)."""
+    def add_lines(self, lines: list[Line]) -> FlatPoints | None:
+        """Append new series as new rows (one stream message per source). A line figure
+        returns their points, flat, for the session to send with the tick's other new points
+        (after the rows)."""
         if not lines:
-            return
+            return None
         first = len(self.keys)
         keys = [k for k, *_ in lines]
         for k in keys:
             self.rows[k] = len(self.keys)
             self.keys.append(k)
-        cols = self._row_columns(keys)
-        if self.scatter:
-            self.points.stream(_flat(lines, first))
-        else:
-            cols["xs"] = [x for _, x, _, _ in lines]
-            cols["ys"] = [y for _, _, y, _ in lines]
-        self.lines.stream(cols)
+        self.lines.stream(self._row_columns(keys))
         self.smooth.stream(self._smooth_columns(lines))
         if len(self.keys) <= LEGEND_MAX_LINES + len(lines) or self.legend_choice:
             self._update_legend()
+        if self.scatter:
+            self.points.stream(_flat(lines, first))
+            return None
+        return _flat_rows(lines, first)
 
     def _smooth_columns(self, lines: list[Line]) -> dict[str, Any]:
-        on = self.smoothing > 0
-        return {"xs": [x if on and s is not None else _empty() for _, x, _, s in lines],
-                "ys": [s if on and s is not None else _empty() for _, _, _, s in lines],
+        """Rows of the smoothed lines: empty for a line figure (filled through the inbox)."""
+        on = self.smoothing > 0 and self.scatter
+        return {"xs": [x if on and s is not None else [] for _, x, _, s in lines],
+                "ys": [s if on and s is not None else [] for _, _, _, s in lines],
                 "color": [self.color_of(k) for k, *_ in lines]}
 
     def send_points(self, rows: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -284,6 +286,21 @@ class FigureView:
         if s is not None and self.smoothing > 0:
             data["s"] = s
         self.inbox.data = data
+
+
+FlatPoints = tuple[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def _flat_rows(lines: list[Line], first_row: int) -> FlatPoints:
+    """Points of ``lines`` (rows from ``first_row``) as flat row, x, y and smoothed y."""
+    if not lines:
+        return _empty(), _empty(), _empty(), None
+    flat = _flat(lines, first_row)
+    smoothed = None
+    if any(s is not None for *_, s in lines):
+        smoothed = np.concatenate([s if s is not None else np.full(len(x), np.nan)
+                                   for _, x, _, s in lines]).astype(np.float64)
+    return flat["row"], flat["x"], flat["y"], smoothed
 
 
 def _empty() -> np.ndarray:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from bokeh.events import RangesUpdate, Reset
+from bokeh.events import DocumentReady, RangesUpdate, Reset
 
 from streamvis.logger import SeriesKey
 from streamvis.server.downsample import minmax_indices, window
@@ -78,8 +78,14 @@ class PageStreamer:
     """Streams the store into one page's figure views; call :meth:`tick` periodically."""
 
     def __init__(self, doc: Any, store: SeriesStore, views: list[FigureView],
-                 runs: RunTable | None = None) -> None:
+                 runs: RunTable | None = None, wait_for_client: bool = False) -> None:
         self.doc = doc
+        # New points go out as deltas: none may be sent between the first fill (part of the
+        # document the browser pulls) and the browser holding that document, or they are lost.
+        self._ready = not wait_for_client
+        self._filled = False
+        if wait_for_client:
+            doc.on_event(DocumentReady, lambda ev: self._on_client_ready())
         self.store = store
         self.runs = runs
         self.figures = [_FigureState(v) for v in views]
@@ -94,8 +100,18 @@ class PageStreamer:
 
     # -- the periodic callback -------------------------------------------------------------
 
+    def _on_client_ready(self) -> None:
+        self._ready = True
+        self.tick()
+
     def tick(self) -> None:
-        """Bring every figure up to date with the store (cheap when nothing changed)."""
+        """Bring every figure up to date with the store (cheap when nothing changed).
+
+        With ``wait_for_client``, only the first call (the document's first fill) sends
+        anything until the browser reports the document ready."""
+        if not self._ready and self._filled:
+            return
+        self._filled = True
         version = self.store.version
         if version == self._version:
             return
@@ -151,16 +167,24 @@ class PageStreamer:
             self._resend(state, wanted)
             return
         state.held += added
-        if parts:
-            view.send_points(
-                np.concatenate([np.full(len(d[view.xcol]), r, np.float64) for r, d, _ in parts]),
-                np.concatenate([_js_array(d[view.xcol]) for _, d, _ in parts]),
-                np.concatenate([_js_array(d[view.ycol]) for _, d, _ in parts]),
-                np.concatenate([s for _, _, s in parts]) if view.smoothing > 0 else None)
-        if new:
-            view.add_lines([self._line(state, k, budget) for k in new])
+        rows = [np.full(len(d[view.xcol]), r, np.float64) for r, d, _ in parts]
+        xs = [_js_array(d[view.xcol]) for _, d, _ in parts]
+        ys = [_js_array(d[view.ycol]) for _, d, _ in parts]
+        ss = [s for _, _, s in parts if s is not None]
+        if new:   # their rows first; a line figure's points go with this tick's others
+            flat = view.add_lines([self._line(state, k, budget) for k in new])
+            if flat is not None:
+                rows.append(flat[0])
+                xs.append(flat[1])
+                ys.append(flat[2])
+                if flat[3] is not None:
+                    ss.append(flat[3])
             if not state.budget:
                 state.budget = budget
+        if rows and sum(len(r) for r in rows):
+            smooth = np.concatenate(ss) if view.smoothing > 0 and ss else None
+            view.send_points(np.concatenate(rows), np.concatenate(xs), np.concatenate(ys),
+                             smooth)
 
     # -- sending data ----------------------------------------------------------------------
 

@@ -11,7 +11,15 @@ const put = (src, name, value) => {
 const figs = Array.from(figures, f => ({
   name: get(f, "name"), scatter: get(f, "scatter"), lines: get(f, "lines"),
   points: get(f, "points"), smooth: get(f, "smooth"), highlight: get(f, "highlight"),
-  rowFilter: get(f, "row_filter"), pointFilter: get(f, "point_filter")}));
+  rowFilter: get(f, "row_filter"), pointFilter: get(f, "point_filter"),
+  inbox: get(f, "inbox")}));
+// the first fill's points came flat in each inbox, with the document: append them now
+const filling = [];
+for (const f of figs) {
+  const cbs = f.inbox.js_property_callbacks;
+  const list = (cbs instanceof Map ? cbs.get("change:data") : cbs["change:data"]) || [];
+  if (col(f.inbox, "row").length) for (const cb of list) filling.push(cb.execute(f.inbox, {}));
+}
 const hidden = new Set();          // runs unchecked in the panel
 let filterText = "";
 let urlRe = null;                   // the scopes= regex in effect: new runs follow it
@@ -249,4 +257,4 @@ for (const f of figs) {
 }
 addRuns();
 changed();
-SV.ready = true;
+Promise.all(filling).then(() => { SV.ready = true; });
