@@ -176,16 +176,20 @@ def test_hovering_a_line_or_a_run_highlights_it_everywhere(site: tuple[str, str]
     page.wait_for_function("() => window.streamvis.highlighted().scope === 'run123'")
     assert page.evaluate("() => window.streamvis.highlighted()") == want
     # the mouse over the outlier's line in one figure: tooltip and highlight in both
-    point = page.evaluate("""() => {
-      for (const m of Bokeh.documents[0].all_models) {
+    point = page.evaluate("""(outlier) => {
+      const models = [...Bokeh.documents[0].all_models];
+      const lines = models.find(m => (m.tags || [])[0] === 'streamvis-lines' &&
+                                     m.tags[1] === 'loss');
+      const row = lines.data.scope.indexOf(outlier);
+      for (const m of models) {
         if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== 'loss') continue;
         const view = Bokeh.index.find_one(m);
         if (!view) continue;
         const box = view.canvas_view.el.getBoundingClientRect();
-        return [box.left + view.frame.x_scale.compute(10.5),
-                box.top + view.frame.y_scale.compute(10.5)];
+        return [box.left + view.frame.x_scale.compute(lines.data.xs[row][10]),
+                box.top + view.frame.y_scale.compute(lines.data.ys[row][10])];
       }
-      return null; }""")
+      return null; }""", OUTLIER)
     page.mouse.move(point[0], point[1] + 30)
     page.mouse.move(*point)
     page.wait_for_function(f"() => window.streamvis.highlighted().scope === '{OUTLIER}'")
