@@ -79,6 +79,7 @@ def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> No
     cells = {n: Column(_controls(v, streamer), v.container, sizing_mode="stretch_both",
                        tags=["streamvis-plot", n]) for n, v in views.items()}
     grid = grid_for(layout, cells)
+    grid.tags = ["streamvis-page", runs.source]   # the run table joins the document here
     doc.template = _FIGURES_TEMPLATE
     doc.template_variables["streamvis_css"] = js_source("page.css")
     doc.add_root(grid)
