@@ -17,6 +17,7 @@ from streamvis.server.runs import RunColors, RunTable
 from streamvis.server.schema import Schema
 from streamvis.server.session import PageStreamer
 from streamvis.server.store import SeriesStore
+from streamvis.server.xaxis import X_MODES
 
 __all__ = ["STREAM_PERIOD_MS", "build_document", "grid_for"]
 
@@ -95,13 +96,17 @@ def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> No
 
 def _controls(view: FigureView, streamer: PageStreamer) -> Row:
     """Per figure, above it: its name, an EMA smoothing spinner (0 = off), a linear/log
-    switch and a legend toggle."""
+    switch, a legend toggle and the x axis (logged x, wall time, time since the run began)."""
     label = Div(text=f"<b>{escape(view.spec.name)}</b> smooth", margin=(6, 4, 0, 4))
     smooth = Spinner(value=0.0, low=0.0, high=0.999, step=0.1, width=70, height=26,
                      tags=["smoothing", view.spec.name])
     scale = RadioButtonGroup(labels=["linear", "log"], active=1 if view.log else 0, height=26,
                              tags=["yscale", view.spec.name])
     legend = Toggle(label="legend", active=False, height=26, tags=["legend", view.spec.name])
+    xaxis = RadioButtonGroup(labels=list(X_MODES), active=X_MODES.index(view.x_mode), height=26,
+                             tags=["xaxis", view.spec.name])
+    view.x_note = Div(text="", margin=(6, 4, 0, 4), tags=["xaxis-note", view.spec.name],
+                      styles={"color": "#a33", "font-size": "85%"})
 
     def on_smooth(attr: str, old: float, new: float | None) -> None:
         value = min(max(float(new or 0.0), 0.0), 0.999)
@@ -110,8 +115,9 @@ def _controls(view: FigureView, streamer: PageStreamer) -> Row:
     smooth.on_change("value", on_smooth)
     scale.on_change("active", lambda attr, old, new: view.set_log(new == 1))
     legend.on_change("active", lambda attr, old, new: view.set_legend(True if new else None))
-    return Row(label, smooth, scale, legend, height=30, sizing_mode="stretch_width",
-               tags=["streamvis-controls", view.spec.name])
+    xaxis.on_change("active", lambda attr, old, new: streamer.set_x_mode(view, X_MODES[new]))
+    return Row(label, smooth, scale, legend, xaxis, view.x_note, height=30,
+               sizing_mode="stretch_width", tags=["streamvis-controls", view.spec.name])
 
 
 def grid_for(layout: Layout, cells: dict[str, Any]) -> GridBox:

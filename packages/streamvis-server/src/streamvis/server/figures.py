@@ -92,6 +92,10 @@ class FigureView:
         self.rows: dict[SeriesKey, int] = {}
         self.smoothing = 0.0
         self.legend_choice: bool | None = None   # the user's toggle; None: automatic
+        self.x_mode = spec.x_axis                # asked for: step, wall or relative
+        self.x_shown = "step"                    # drawn (the logged x until wall times exist)
+        self.x_label = spec.figure_kwargs.get("x_axis_label")
+        self.x_note: Any = None                  # a Div saying why x_shown != x_mode
         kwargs = {k: v for k, v in spec.figure_kwargs.items() if k not in _SIZE_KWARGS}
         self.log = spec.figure_kwargs.get("y_axis_type") == "log"
         self.raw: list[GlyphRenderer] = []

@@ -28,7 +28,8 @@ from streamvis.server.downsample import minmax_indices, window
 from streamvis.server.figures import FigureView, Line
 from streamvis.server.runs import RunTable
 from streamvis.server.smoothing import ema
-from streamvis.server.store import SeriesStore
+from streamvis.server.store import WALL, SeriesStore
+from streamvis.server.xaxis import FALLBACK_NOTE, apply_x_mode, x_values
 
 __all__ = ["PageStreamer", "line_budget", "point_budget"]
 
@@ -92,6 +93,7 @@ class PageStreamer:
         self._version = -1
         self._refetch_pending = False
         self._counted: dict[SeriesKey, tuple[int, int]] = {}   # run table: (epoch, rows)
+        self._starts: dict[str, float] = {}   # run -> wall time of its first point
         for state in self.figures:
             for fig in state.view.figs:
                 fig.on_event(RangesUpdate, lambda ev, s=state: self._on_ranges(s, ev))
@@ -146,6 +148,12 @@ class PageStreamer:
             return
         new = [k for k in wanted if k not in state.sent]
         view = state.view
+        if new and view.x_mode != "step":   # wall times now there, or a series without any
+            shown = view.x_shown
+            self._choose_x(view, wanted)
+            if view.x_shown != shown:
+                self._resend(state, wanted)   # what was sent is in the other units
+                return
         parts: list[tuple[int, dict[str, np.ndarray], np.ndarray | None]] = []
         added = 0
         for key, sent in state.sent.items():
@@ -168,7 +176,7 @@ class PageStreamer:
             return
         state.held += added
         rows = [np.full(len(d[view.xcol]), r, np.float64) for r, d, _ in parts]
-        xs = [_js_array(d[view.xcol]) for _, d, _ in parts]
+        xs = [_js_array(self._x(view, view.keys[r], d)) for r, d, _ in parts]
         ys = [_js_array(d[view.ycol]) for _, d, _ in parts]
         ss = [s for _, _, s in parts if s is not None]
         if new:   # their rows first; a line figure's points go with this tick's others
@@ -210,11 +218,12 @@ class PageStreamer:
         """One series' points to send: the current window, downsampled to ``budget``."""
         view = state.view
         data = self.store.view(key)
-        x, y = data[view.xcol], data[view.ycol]
+        x, y = self._x(view, key, data), data[view.ycol]
         length = len(x)
         sent = state.sent[key] = _Sent(self.store.epoch(key))
         self._count(key, sent.epoch, length, data)
-        idx = _select(x, y, state.window, self.store.is_sorted(key, view.xcol), budget // 4)
+        idx = _select(x, y, state.window, self.store.is_sorted(key, self._xcol(view)),
+                      budget // 4)
         sent.consumed, sent.held = length, len(idx)
         state.held += len(idx)
         smooth = None
@@ -232,6 +241,7 @@ class PageStreamer:
                     key in s.sent for s in self.figures if s is not state):
                 self.runs.forget(key[0], self._counted.pop(key)[1])
         state.sent, state.held = {}, 0
+        self._choose_x(state.view, wanted)
         state.budget = line_budget(state.view.plot_width(), len(wanted))
         state.view.set_lines([self._line(state, k, state.budget) for k in wanted])
 
@@ -242,6 +252,47 @@ class PageStreamer:
             if self.runs is not None:
                 self.runs.flush()
         self._version = -1   # let the next tick pick up anything else
+
+    # -- the x axis ------------------------------------------------------------------------
+
+    def set_x_mode(self, view: FigureView, mode: str) -> None:
+        """Show one figure against the logged x, wall time or time since each run began."""
+        view.x_mode = mode
+        for state in self.figures:
+            if state.view is view:
+                state.window = (None, None)   # the old window is in other units
+                self.refresh_figure(state)
+
+    def _choose_x(self, view: FigureView, keys: list[SeriesKey]) -> None:
+        """The x the figure can show: what was asked for, or the logged x (said in the
+        figure's note) while any of its series has no wall times."""
+        mode = view.x_mode
+        missing = mode != "step" and any(WALL not in self.store.fields(k) for k in keys)
+        shown = "step" if missing else mode
+        if view.x_note is not None:
+            view.x_note.text = FALLBACK_NOTE if missing else ""
+        if shown != view.x_shown:
+            view.x_shown = shown
+            apply_x_mode(view.figs, shown, view.xcol, view.x_label)
+
+    def _xcol(self, view: FigureView) -> str:
+        return view.xcol if view.x_shown == "step" else WALL
+
+    def _x(self, view: FigureView, key: SeriesKey, data: dict[str, np.ndarray]) -> np.ndarray:
+        start = self._run_start(key[0]) if view.x_shown == "relative" else 0.0
+        return x_values(view.x_shown, data, view.xcol, start)
+
+    def _run_start(self, scope: str) -> float:
+        """The wall time of the run's first point (over its series held now), cached."""
+        start = self._starts.get(scope)
+        if start is None:
+            firsts = [self.store.view(k, 0, 1).get(WALL) for k in self.store.keys()
+                      if k[0] == scope]
+            values = [float(f[0]) for f in firsts if f is not None and len(f) and f[0] == f[0]]
+            start = min(values) if values else 0.0
+            if values:
+                self._starts[scope] = start
+        return start
 
     def set_smoothing(self, view: FigureView, alpha: float) -> None:
         """Change one figure's EMA smoothing and resend its lines."""
@@ -286,11 +337,12 @@ class PageStreamer:
 
     def _data_extent(self, state: _FigureState) -> tuple[float | None, float | None]:
         lo, hi = math.inf, -math.inf
-        col = state.view.xcol
+        col = self._xcol(state.view)
         for key in state.sent:
-            x = self.store.view(key).get(col)
-            if x is None or not len(x):
+            data = self.store.view(key)
+            if col not in data or not len(data[col]):
                 continue
+            x = self._x(state.view, key, data)
             if self.store.is_sorted(key, col):
                 a, b = float(x[0]), float(x[-1])
             else:
