@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -36,8 +37,10 @@ _FIGURES_TEMPLATE = get_env().from_string(
 
 
 def build_document(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
-                   arguments: dict[str, Any]) -> None:
-    """Fill ``doc`` for a request with these (Tornado-style) query ``arguments``."""
+                   arguments: dict[str, Any],
+                   configs: Callable[[], dict[str, dict]] | None = None) -> None:
+    """Fill ``doc`` for a request with these (Tornado-style) query ``arguments``;
+    ``configs`` gives the runs' configs as the tailer has them now."""
     try:
         layout = parse_layout(query_args(arguments), schema.names)
     except LayoutError as e:
@@ -48,7 +51,7 @@ def build_document(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
     if layout.mode == "index":
         _index(doc, schema, store, log_path, layout.scopes)
     else:
-        _figures(doc, schema, store, layout)
+        _figures(doc, schema, store, layout, configs)
 
 
 def _index(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
@@ -71,12 +74,14 @@ def _index(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
     doc.add_periodic_callback(update, INDEX_PERIOD_MS)
 
 
-def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> None:
+def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout,
+             configs: Callable[[], dict[str, dict]] | None) -> None:
     doc.title = "streamvis: " + ", ".join(layout.figures)
     colors = RunColors()
     runs = RunTable(colors)
     views = {name: FigureView(schema.figures[name], colors) for name in layout.figures}
-    streamer = PageStreamer(doc, store, list(views.values()), runs, wait_for_client=True)
+    streamer = PageStreamer(doc, store, list(views.values()), runs, wait_for_client=True,
+                            configs=configs, where=layout.where)
     cells = {n: Column(_controls(v, streamer), v.container, sizing_mode="stretch_both",
                        tags=["streamvis-plot", n]) for n, v in views.items()}
     grid = grid_for(layout, cells)

@@ -14,6 +14,8 @@ import numpy as np
 from bokeh.models import ColumnDataSource
 from bokeh.palettes import Category10_10
 
+from streamvis.logger.runconfig import config_text
+
 __all__ = ["RunColors", "RunTable", "run_color"]
 
 _GOLDEN = 0.6180339887498949
@@ -42,12 +44,15 @@ class RunColors:
 
 class RunTable:
     """The page's run list as a ``ColumnDataSource`` (``scope``, ``color``, ``points``,
-    ``last``): rows in order of first appearance, changed rows patched once per tick."""
+    ``last``, ``config``: the run's config as ``key=value`` text): rows in order of first
+    appearance, changed rows patched once per tick."""
 
     def __init__(self, colors: RunColors) -> None:
         self.colors = colors
         self.source = ColumnDataSource({"scope": [], "color": [], "points": np.zeros(0),
-                                        "last": np.zeros(0)}, tags=["streamvis-runs"])
+                                        "last": np.zeros(0), "config": []},
+                                       tags=["streamvis-runs"])
+        self._config: dict[str, str] = {}
         self._rows: dict[str, int] = {}
         self._points: dict[str, int] = {}       # per scope: points of all its series
         self._last: dict[str, float] = {}
@@ -61,6 +66,10 @@ class RunTable:
             old = self._last.get(scope)
             self._last[scope] = last if old is None else max(old, last)
 
+    def set_configs(self, configs: dict[str, dict]) -> None:
+        """The runs' configs as they are now (shown with each run at the next flush)."""
+        self._config = {scope: config_text(c) for scope, c in configs.items()}
+
     def forget(self, scope: str, points: int) -> None:
         """Take away the points of a dropped series."""
         if scope in self._points:
@@ -69,8 +78,7 @@ class RunTable:
     def flush(self) -> None:
         """Send what changed since the last flush: new runs streamed, changed rows patched."""
         new = [s for s in self._points if s not in self._rows]
-        changed = [s for s in self._rows
-                   if self._sent.get(s) != (self._points[s], self._last.get(s))]
+        changed = [s for s in self._rows if self._sent.get(s) != self._state(s)]
         if not self._attached:   # not yet in a document: set the data outright
             for s in new:
                 self._rows[s] = len(self._rows)
@@ -83,7 +91,8 @@ class RunTable:
             rows = [self._rows[s] for s in changed]
             self.source.patch({
                 "points": [(r, self._points[s]) for r, s in zip(rows, changed)],
-                "last": [(r, _finite(self._last.get(s))) for r, s in zip(rows, changed)]})
+                "last": [(r, _finite(self._last.get(s))) for r, s in zip(rows, changed)],
+                "config": [(r, self._config.get(s, "")) for r, s in zip(rows, changed)]})
             self._remember(changed)
         if new:
             for s in new:
@@ -95,11 +104,15 @@ class RunTable:
         return {"scope": scopes, "color": [self.colors(s) for s in scopes],
                 "points": np.array([self._points[s] for s in scopes], dtype=np.float64),
                 "last": np.array([_finite(self._last.get(s)) for s in scopes],
-                                 dtype=np.float64)}
+                                 dtype=np.float64),
+                "config": [self._config.get(s, "") for s in scopes]}
+
+    def _state(self, scope: str) -> tuple[int, float | None, str]:
+        return self._points[scope], self._last.get(scope), self._config.get(scope, "")
 
     def _remember(self, scopes: list[str]) -> None:
         for s in scopes:
-            self._sent[s] = (self._points[s], self._last.get(s))
+            self._sent[s] = self._state(s)
 
 
 def _finite(value: float | None) -> float:

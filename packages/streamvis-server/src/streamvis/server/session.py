@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from streamvis.server.figures import FigureView, Line
 from streamvis.server.runs import RunTable
 from streamvis.server.smoothing import ema
 from streamvis.server.store import WALL, SeriesStore
+from streamvis.server.where import RunFilter
 from streamvis.server.xaxis import FALLBACK_NOTE, apply_x_mode, x_values
 
 __all__ = ["PageStreamer", "line_budget", "point_budget"]
@@ -79,7 +81,9 @@ class PageStreamer:
     """Streams the store into one page's figure views; call :meth:`tick` periodically."""
 
     def __init__(self, doc: Any, store: SeriesStore, views: list[FigureView],
-                 runs: RunTable | None = None, wait_for_client: bool = False) -> None:
+                 runs: RunTable | None = None, wait_for_client: bool = False,
+                 configs: Callable[[], dict[str, dict]] | None = None,
+                 where: RunFilter | None = None) -> None:
         self.doc = doc
         # New points go out as deltas: none may be sent between the first fill (part of the
         # document the browser pulls) and the browser holding that document, or they are lost.
@@ -94,6 +98,9 @@ class PageStreamer:
         self._refetch_pending = False
         self._counted: dict[SeriesKey, tuple[int, int]] = {}   # run table: (epoch, rows)
         self._starts: dict[str, float] = {}   # run -> wall time of its first point
+        self._configs = configs or _no_configs   # scope -> config, as the tailer has them
+        self._configs_seen: dict[str, dict] | None = None
+        self.where = where                    # where=: only runs whose config matches
         for state in self.figures:
             for fig in state.view.figs:
                 fig.on_event(RangesUpdate, lambda ev, s=state: self._on_ranges(s, ev))
@@ -114,6 +121,15 @@ class PageStreamer:
         if not self._ready and self._filled:
             return
         self._filled = True
+        configs = self._configs()
+        if configs is not self._configs_seen:   # the tailer replaces it on every change
+            self._configs_seen = configs
+            if self.runs is not None:
+                self.runs.set_configs(configs)
+            if self.where is not None:          # which runs match may have changed
+                for state in self.figures:
+                    state.wanted.clear()
+            self._version = -1
         version = self.store.version
         if version == self._version:
             return
@@ -130,7 +146,8 @@ class PageStreamer:
         if known is not None:
             return known
         spec = state.view.spec
-        if not spec.matches(key[0], key[1]):
+        if not spec.matches(key[0], key[1]) or (
+                self.where is not None and not self.where.matches((self._configs_seen or {}).get(key[0]))):
             state.wanted[key] = False
             return False
         fields = self.store.fields(key)
@@ -349,6 +366,13 @@ class PageStreamer:
                 a, b = float(np.nanmin(x)), float(np.nanmax(x))
             lo, hi = min(lo, a), max(hi, b)
         return (lo, hi) if lo <= hi else (None, None)
+
+
+_NO_CONFIGS: dict[str, dict] = {}
+
+
+def _no_configs() -> dict[str, dict]:
+    return _NO_CONFIGS
 
 
 def _select(x: np.ndarray, y: np.ndarray, win: tuple[float | None, float | None],

@@ -99,7 +99,7 @@ function addRow(i) {
     changed();
   };
   row.append(box, swatch, el("span", "sv-name", scope), el("span", "sv-points"),
-             el("span", "sv-last"), only);
+             el("span", "sv-last"), only, el("div", "sv-config"));
   row.onmouseenter = () => SV.highlight(scope);
   rowsByScope.set(scope, row);
   list.append(row);
@@ -111,6 +111,9 @@ function updateRow(i) {
   if (!row) return;
   row.children[3].textContent = fmt(col(runs, "points")[i]);
   row.children[4].textContent = fmt(col(runs, "last")[i]);
+  const config = (col(runs, "config") || [])[i] || "";
+  row.children[6].textContent = config;   // the run's config, key=value (text, not HTML)
+  row.title = config ? `${row.dataset.scope}\n${config}` : row.dataset.scope;
 }
 
 function syncPanel() {
