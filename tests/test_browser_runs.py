@@ -128,6 +128,11 @@ def test_every_line_of_every_run_is_drawn_and_listed(site: tuple[str, str], page
     legends = page.evaluate("() => [...Bokeh.documents[0].all_models].filter(m => "
                             "m.type === 'Legend' && m.visible).length")
     assert legends == 0
+    # mouse-wheel zoom is active from the start on every figure
+    wheel = page.evaluate("() => [...Bokeh.documents[0].all_models].filter(m => "
+                          "(m.tags || []).includes('streamvis-figure')).map(m => "
+                          "m.toolbar.active_scroll && m.toolbar.active_scroll.type)")
+    assert wheel == ["WheelZoomTool"] * len(FIGURES), wheel   # the figures shown
     screenshot(page, "sweep-300.png")
 
 
