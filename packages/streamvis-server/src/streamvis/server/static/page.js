@@ -152,19 +152,20 @@ function refilter() {
 function updateUrl() {
   const names = [...rowsByScope.keys()];
   const shown = names.filter(isShown);
-  const url = new URL(window.location.href);
-  if (urlRe !== null && url.searchParams.has("scopes") &&
-      names.every(s => urlRe.test(s) === isShown(s)))
+  const params = new URLSearchParams(window.location.search);
+  if (urlRe !== null && params.has("scopes") && names.every(s => urlRe.test(s) === isShown(s)))
     return;                          // the address already says what is shown
-  if (shown.length === names.length) {
-    url.searchParams.delete("scopes");
-    urlRe = null;
-  } else {
-    const re = shown.length ? shown.map(escapeRe).join("|") : "[^\\s\\S]";
-    url.searchParams.set("scopes", re);
-    urlRe = compile(re);
-  }
-  window.history.replaceState(window.history.state, "", url.toString());
+  let re = null;
+  if (shown.length !== names.length)
+    re = shown.length ? shown.map(escapeRe).join("|") : "[^\\s\\S]";
+  urlRe = re === null ? null : compile(re);
+  // keep the rest of the address as typed (rows=a,b;c stays readable)
+  const rest = window.location.search.replace(/^\?/, "").split("&")
+    .filter(p => p && !p.startsWith("scopes="));
+  if (re !== null) rest.push("scopes=" + encodeURIComponent(re));
+  const url = window.location.pathname + (rest.length ? "?" + rest.join("&") : "") +
+    window.location.hash;
+  window.history.replaceState(window.history.state, "", url);
 }
 
 function changed() {
