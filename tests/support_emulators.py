@@ -368,3 +368,73 @@ def start_writers(url: str, emu: Emulator | None, n: int, points: int, per_flush
     for w in workers:
         w.start()
     return Writers(workers, flushed, gate)
+
+
+class SwitchableProxy:
+    """A TCP proxy to an emulator that can be switched off (its port refuses connections and
+    open connections are cut, as when the endpoint goes down) and on again (same port)."""
+
+    def __init__(self, target: str) -> None:
+        import threading
+
+        self.target_port = int(target.rsplit(":", 1)[1])
+        self._lock = threading.Lock()
+        self._connections: list[socket.socket] = []
+        self._server: socket.socket | None = None
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.on()
+
+    def on(self) -> None:
+        import threading
+
+        server = socket.create_server(("127.0.0.1", self.port))
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def off(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            try:  # wakes the thread blocked in accept(), which keeps the socket listening
+                server.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            server.close()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for sock in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            except OSError:
+                pass
+
+    def _accept(self, server: socket.socket) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self._lock:
+                self._connections += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.off()

@@ -17,7 +17,25 @@ payloads = st.lists(st.binary(max_size=300), max_size=20)
 u64 = st.integers(0, 2**64 - 1)
 text = st.text(max_size=20)
 
+
+
+def points_v2(group_id, values, group, seq, first, deltas):
+    """A format-2 points record: group inline, a sequence number, wall times."""
+    rec = points_record(group_id, values)
+    rec.points.group.CopyFrom(group.group)
+    rec.points.seq = seq
+    if deltas:
+        rec.points.wall_times.first = first
+        rec.points.wall_times.delta_dtype = 7  # UINT16
+        rec.points.wall_times.delta_ms = deltas
+    return rec
+
+
+groups = st.builds(group_record, u64, text, text, st.integers(0, 2**32 - 1),
+                   st.lists(st.tuples(text, st.integers(1, 12)), max_size=4), u64)
 records = st.one_of(
+    st.builds(points_v2, u64, st.lists(st.binary(max_size=64), max_size=4), groups, u64,
+              st.floats(allow_nan=False), st.binary(max_size=20)),
     st.builds(header_record, u64, text, st.floats(allow_nan=False)),
     st.builds(group_record, u64, text, text, st.integers(0, 2**32 - 1),
               st.lists(st.tuples(text, st.integers(1, 12)), max_size=4), u64),
@@ -58,7 +76,13 @@ def test_fast_points_parser_agrees_with_protobuf(rec):
     fast = parse_points_fast(memoryview(rec.SerializeToString()))
     if rec.WhichOneof("kind") == "points":
         assert fast is not None
-        assert fast[0] == rec.points.group_id
-        assert [bytes(v) for v in fast[1]] == list(rec.points.values)
+        assert fast.group_id == rec.points.group_id
+        assert [bytes(v) for v in fast.values] == list(rec.points.values)
+        assert fast.seq == rec.points.seq
+        assert (bytes(fast.group) if fast.group is not None else None) == (
+            rec.points.group.SerializeToString() if rec.points.HasField("group") else None)
+        assert (bytes(fast.wall_times) if fast.wall_times is not None else None) == (
+            rec.points.wall_times.SerializeToString()
+            if rec.points.HasField("wall_times") else None)
     else:
         assert fast is None

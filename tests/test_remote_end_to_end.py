@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import pytest
 
 from streamvis.logger import read_log
 from support_browser import FIGURES_JS, chromium, dumps, free_port, screenshot
-from support_cli import start_cli
+from support_cli import http_get, start_cli
 from support_emulators import Emulator, emulator_env, serving, start_s3
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser, pytest.mark.slow]
@@ -39,14 +40,20 @@ def test_demo_to_s3_served_and_drawn_in_chromium(own_s3):
 
     s3_url = f"s3://{own_s3.make_bucket()}/logs/run"
     env = emulator_env(own_s3)
-    # Long enough that it is surely still writing when the page first shows points; it is
-    # stopped with Ctrl-C below (which flushes what it wrote).
-    demo = start_cli("demo", "run24", s3_url, "--steps", "100000", "--interval", "0.01",
-                     env=env)
+    # The server starts first, on a PATH nothing has been written to yet (as the seed does),
+    # and must be serving before the writer starts: no race decides this test.
     serve = start_cli("serve", str(free_port()), demo_schema_path(), s3_url,
                       "--poll-interval", "0.5", env=env)
+    demo = None
     try:
         url = serve.wait_for_url(timeout=60)
+        status, body = http_get(url.rstrip("/") + "/api/status")
+        assert status == 200 and json.loads(body)["points"] == 0, body
+        assert any("waiting for data" in line for line in serve.stdout), serve.stdout
+        # Long enough that it is surely still writing when the page first shows points; it
+        # is stopped with Ctrl-C below (which flushes what it wrote).
+        demo = start_cli("demo", "run24", s3_url, "--steps", "100000", "--interval", "0.01",
+                         env=env)
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.set_default_timeout(30_000)
@@ -86,6 +93,8 @@ def test_demo_to_s3_served_and_drawn_in_chromium(own_s3):
             assert shown == truth, dumps({"page": shown, "log": truth})
         assert serve.stop(signal.SIGTERM) == 0
     finally:
-        demo.kill()
+        if demo is not None:
+            demo.kill()
         serve.kill()
+    assert demo is not None
     assert "Traceback" not in "".join(demo.stderr + serve.stderr), "".join(serve.stderr)

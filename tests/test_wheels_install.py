@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,9 @@ pytestmark = pytest.mark.slow
 
 PACKAGES = Path(__file__).resolve().parents[1] / "packages"
 NAMES = ["proto", "logger", "server", "cli"]
+# the release's version, as its pyproject.toml files carry it (dev/set_version.py keeps them equal)
+VERSION = tomllib.loads((PACKAGES / "streamvis-cli" / "pyproject.toml").read_text(
+    encoding="utf-8"))["project"]["version"]
 HEAVY = ["bokeh", "yaml", "tensorflow", "torch", "jax"]
 HEAVY_DISTS = ["bokeh", "pyyaml", "tensorflow", "tensorflow-cpu", "torch", "jax", "jaxlib"]
 
@@ -56,8 +60,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pat
     _run([*pip, "wheel", "--no-deps", "-w", str(out), *projects], root)
     wheels = {}
     for n in NAMES:
-        found = sorted(out.glob(f"streamvis_{n}-0.1.0-*.whl"))
-        assert len(found) == 1, f"expected one streamvis_{n} 0.1.0 wheel in {out}, got {found}"
+        found = sorted(out.glob(f"streamvis_{n}-{VERSION}-*.whl"))
+        assert len(found) == 1, f"expected one streamvis_{n} {VERSION} wheel in {out}, got {found}"
         wheels[n] = found[0]
     return venv, wheels, root
 
@@ -121,4 +125,4 @@ def test_all_four_wheels_work_from_a_fresh_venv(built) -> None:
         assert path.startswith(str(venv)), f"{path} is not from the installed wheels"
     assert report["record"].endswith("Record")
     version = _run([str(venv / "bin" / "streamvis"), "--version"], root).strip()
-    assert version.endswith("0.1.0"), f"streamvis --version printed {version!r}"
+    assert version == f"streamvis {VERSION}", f"streamvis --version printed {version!r}"

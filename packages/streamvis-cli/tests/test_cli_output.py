@@ -52,7 +52,7 @@ def test_summary_and_table():
     stats = ReadStats(bytes_read=2048, records=4, damaged_bytes=17)
     lines = render_table([row], stats).splitlines()
     assert lines[0].split() == ["SCOPE", "NAME", "INDEX", "POINTS", "X", "RANGE", "LAST", "Y",
-                                "WRITERS"]
+                                "WRITERS", "CONFIG"]
     assert lines[1].split() == ["run1", "kldiv", "0", "3", "2", "..", "9", "nan", "2"]
     assert lines[2] == "1 series, 3 points, 2.0 KiB read, 17 damaged bytes skipped"
 

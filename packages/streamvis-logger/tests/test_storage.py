@@ -182,12 +182,12 @@ def test_late_segment_found_by_full_listing_and_read_once():
 def test_poll_lists_once_even_while_writers_outpace_it():
     objects = FakeObjects()
     counter = iter(range(20))  # each listing finds one more new segment (20 at most)
-    data = one_flush("a", [0])
+    flushes = [one_flush("a", [0]) for _ in range(4)]  # distinct writers: not repeats
 
     def add_one() -> None:
         i = next(counter, None)
-        if i is not None:
-            objects.put_new(leaf_name(time.time_ns(), 1, i), data)
+        if i is not None and i < len(flushes):
+            objects.put_new(leaf_name(time.time_ns(), 1, i), flushes[i])
 
     objects.on_list = add_one
     reader = reader_over(objects, lookback=60, relist_interval=3600)

@@ -66,12 +66,42 @@ def test_points_payload_parts_match_protobuf(group_id, buffers):
     assert b"".join(parts) == points_record(group_id, buffers).SerializeToString()
 
 
+def test_points_payload_parts_with_format2_fields_match_protobuf():
+    from streamvis.proto import parse_points_fast
+    from streamvis.proto import points_payload_parts
+
+    rec = points_record(0, [b"\x01" * 16, b"\x02" * 8])
+    group = group_record(9, "run", "loss", 2, [("x", DType.INT64), ("y", DType.FLOAT64)], 4)
+    rec.points.group.CopyFrom(group.group)
+    rec.points.seq = 2**40
+    rec.points.wall_times.first = 1.7e9
+    rec.points.wall_times.delta_dtype = DType.UINT8
+    rec.points.wall_times.delta_ms = b"\x00\x05"
+    parts = points_payload_parts(0, [[b"\x01" * 16], [b"\x02" * 8]],
+                                 group=group.group.SerializeToString(), seq=2**40,
+                                 wall_times=rec.points.wall_times.SerializeToString())
+    payload = b"".join(parts)
+    assert payload == rec.SerializeToString()
+    fast = parse_points_fast(memoryview(payload))
+    assert fast.seq == 2**40 and bytes(fast.group) == group.group.SerializeToString()
+    assert bytes(fast.wall_times) == rec.points.wall_times.SerializeToString()
+
+
+def test_config_record_round_trips():
+    from streamvis.proto import config_record
+
+    rec = roundtrip(config_record("run", '{"lr": 0.1}', 7, seq=3, created_time=5.0))
+    assert (rec.config.scope, rec.config.json, rec.config.writer_id) == ("run", '{"lr": 0.1}', 7)
+    assert (rec.config.seq, rec.config.time) == (3, 5.0)
+
+
 def test_parse_points_fast_agrees_with_protobuf():
     from streamvis.proto import parse_points_fast
 
     for gid, buffers in [(0, []), (5, [b""]), (2**64 - 1, [b"a" * 200, b"b" * 3])]:
         payload = memoryview(points_record(gid, buffers).SerializeToString())
-        group_id, values = parse_points_fast(payload)
+        group_id, values, group, seq, wall = parse_points_fast(payload)
+        assert (group, seq, wall) == (None, 0, None)
         assert group_id == gid and [bytes(v) for v in values] == buffers
     for other in (header_record(1, "s"), group_record(1, "s", "n", 0, []), tombstone_record("a")):
         assert parse_points_fast(memoryview(other.SerializeToString())) is None

@@ -198,3 +198,18 @@ def test_any_sequence_of_chunks_reads_back_as_their_concatenation(chunks):
     assert got.dtype == np.result_type(*[p.dtype for p in parts])
     assert np.array_equal(got, expected.astype(got.dtype))
     assert store.length(("s", "v", 0)) == len(expected)
+
+
+def test_supersede_drops_rows_from_x_on_and_renews_the_epoch():
+    store = SeriesStore()
+    key = ("run", "loss", 0)
+    store.append(chunk(*key, x=np.arange(10), y=np.arange(10.0)))
+    epoch = store.epoch(key)
+    assert store.supersede(key, 6) == 4
+    assert store.view(key)["x"].tolist() == [0, 1, 2, 3, 4, 5]
+    assert store.epoch(key) != epoch and store.is_sorted(key)
+    assert store.supersede(key, 100) == 0  # nothing at or above: unchanged
+    assert store.supersede(("other", "loss", 0), 0) == 0
+    assert store.supersede(key, 0) == 6 and store.length(key) == 0 and key in store
+    store.append(chunk(*key, x=np.array([3]), y=np.array([1.0])))
+    assert store.view(key)["x"].tolist() == [3]

@@ -116,7 +116,10 @@ def produce(scope: str, path: str, steps: int, interval: float = 0.0, replace: b
     interrupt propagates.
     """
     curves = DemoCurves(seed)
-    logger = DataLogger(scope=scope).init(path=path, flush_interval=0.5, replace=replace)
+    config = {"seed": seed, "steps": steps, "layers": LAYERS, "model": "demo-transformer",
+              "optimizer": {"name": "adam", "lr": 3e-4}}  # what a real run records
+    logger = DataLogger(scope=scope).init(path=path, flush_interval=0.5, replace=replace,
+                                          config=config)
     with logger:
         for block, start in enumerate(range(0, steps, BLOCK)):
             block_steps = list(range(start, min(start + BLOCK, steps)))

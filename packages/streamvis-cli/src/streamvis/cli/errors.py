@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import errno
+import sys
 
-__all__ = ["CliError", "one_line"]
+__all__ = ["CliError", "expected_errors", "one_line"]
 
 
 class CliError(Exception):
     """A user mistake or unusable input, already worded for the terminal."""
+
+
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """The project's own error types: the user's input or environment, not a bug; reported
+    in one line. Server errors count only once the server is loaded (it may not be)."""
+    from streamvis.logger import LoggerError, StorageError
+
+    expected: tuple[type[BaseException], ...] = (CliError, StorageError, LoggerError)
+    for module_name, names in (("streamvis.server", ("SchemaError", "LayoutError",
+                                                     "PortInUseError")),
+                               ("streamvis.server.patterns", ("UserPatternError",))):
+        module = sys.modules.get(module_name)
+        for name in names:
+            error = getattr(module, name, None)
+            if isinstance(error, type) and issubclass(error, BaseException):
+                expected = (*expected, error)
+    return expected
 
 
 def one_line(err: BaseException) -> str:

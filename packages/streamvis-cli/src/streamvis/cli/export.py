@@ -6,12 +6,12 @@ import argparse
 import csv
 import io
 import sys
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
 from streamvis.cli.errors import CliError
-from streamvis.cli.logs import compile_pattern, read_series, select
+from streamvis.cli.logs import compile_pattern, config_text, flat_config, read_contents, select
 from streamvis.logger import Series
 
 __all__ = ["field_names", "register", "run", "write_csv", "write_parquet"]
@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "FILE ending in .parquet")
     parser.add_argument("--scope", metavar="REGEX", help="only scopes that fully match REGEX")
     parser.add_argument("--name", metavar="REGEX", help="only names that fully match REGEX")
+    parser.add_argument("--with-config", action="store_true",
+                        help="add the run's config to every row: a column config.KEY per key "
+                             "(nested keys dotted, lists and other values as JSON)")
     parser.set_defaults(func=run)
 
 
@@ -52,17 +55,31 @@ def _text(column: np.ndarray) -> list[str]:
     return column.astype(str).tolist()
 
 
-def write_csv(series: list[Series], out: IO[str]) -> int:
-    """Long-format CSV of ``series`` to ``out``; returns the number of rows."""
+def config_columns(series: list[Series], configs: dict[str, dict]) -> tuple[list[str],
+                                                                           dict[str, list]]:
+    """(column names ``config.KEY``, per scope the row of cells) for ``--with-config``."""
+    flat = {s.scope: flat_config(configs.get(s.scope, {})) for s in series}
+    keys = list(dict.fromkeys(k for c in flat.values() for k in c))
+    cells = {scope: [config_text(c[k]) if k in c else "" for k in keys]
+             for scope, c in flat.items()}
+    return [f"config.{k}" for k in keys], cells
+
+
+def write_csv(series: list[Series], out: IO[str],
+              configs: dict[str, dict] | None = None) -> int:
+    """Long-format CSV of ``series`` to ``out`` (with ``configs``: config columns after the
+    fields); returns the number of rows."""
     fields = field_names(series)
+    extra, cells = config_columns(series, configs) if configs is not None else ([], {})
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["scope", "name", "index", *fields])
+    writer.writerow(["scope", "name", "index", *fields, *extra])
     rows = 0
     for s in series:
         n = len(s)
         texts = [_text(s.columns[f]) if f in s.columns else [""] * n for f in fields]
         key = [s.scope, s.name, str(s.index)]
-        writer.writerows([*key, *values] for values in zip(*texts))
+        config = cells.get(s.scope, [])
+        writer.writerows([*key, *values, *config] for values in zip(*texts))
         rows += n
     return rows
 
@@ -77,8 +94,10 @@ def _import_pyarrow():
     return pa, pq
 
 
-def write_parquet(series: list[Series], out: IO[bytes]) -> int:
-    """Long-format Parquet of ``series`` to ``out`` (field dtypes kept); returns rows."""
+def write_parquet(series: list[Series], out: IO[bytes],
+                  configs: dict[str, dict] | None = None) -> int:
+    """Long-format Parquet of ``series`` to ``out`` (field dtypes kept; with ``configs``,
+    string columns ``config.KEY``); returns rows."""
     pa, pq = _import_pyarrow()
     fields = field_names(series)
     columns: dict[str, object] = {
@@ -93,6 +112,11 @@ def write_parquet(series: list[Series], out: IO[bytes]) -> int:
         chunks = [pa.array(s.columns[f].astype(dtype, copy=False)) if f in s.columns
                   else pa.nulls(len(s), pa.from_numpy_dtype(dtype)) for s in series]
         columns[f] = pa.chunked_array(chunks, pa.from_numpy_dtype(dtype))
+    if configs is not None:
+        names, cells = config_columns(series, configs)
+        for i, column in enumerate(names):
+            columns[column] = pa.array([cells[s.scope][i] or None for s in series
+                                        for _ in range(len(s))], pa.string())
     table = pa.table(columns)
     pq.write_table(table, out)
     return table.num_rows
@@ -113,24 +137,36 @@ def run(args: argparse.Namespace) -> int:
                            "pass -o FILE or redirect standard output")
     scope = compile_pattern("--scope", args.scope)
     name = compile_pattern("--name", args.name)
-    series, _ = read_series(args.path)
-    chosen = sorted(select(series, scope, name), key=lambda s: s.key)
+    log = read_contents(args.path)
+    configs = log.configs if args.with_config else None
+    chosen = sorted(select(log.series, scope, name), key=lambda s: s.key)
     if fmt == "csv":
         if args.output is None:
-            rows = write_csv(chosen, sys.stdout)
+            rows = write_csv(chosen, sys.stdout, configs)
         else:
-            with open(args.output, "w", newline="", encoding="utf-8") as f:
-                rows = write_csv(chosen, f)
+            with _open_output(args.output, "w") as f:
+                rows = write_csv(chosen, f, configs)
     else:
         buffer = io.BytesIO()  # Parquet needs a seekable sink; stdout may be a pipe
-        rows = write_parquet(chosen, buffer)
+        rows = write_parquet(chosen, buffer, configs)
         if args.output is None:
             sys.stdout.buffer.write(buffer.getvalue())
             sys.stdout.flush()
         else:
-            with open(args.output, "wb") as f:
+            with _open_output(args.output, "wb") as f:
                 f.write(buffer.getvalue())
     if args.output is not None:
         print(f"wrote {rows} rows of {len(chosen)} series to {args.output} ({fmt})",
               file=sys.stderr)
     return 0
+
+
+def _open_output(path: str, mode: str) -> IO[Any]:
+    """``path`` opened for writing, or a ``CliError`` naming it (a missing directory, no
+    permission: the user's input, not a bug)."""
+    try:
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, newline="", encoding="utf-8")
+    except OSError as err:
+        raise CliError(f"cannot write -o {path!r}: {err.strerror or err}") from None

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from dataclasses import dataclass
 
-from streamvis.logger import LogReader, ReadStats, Series, StorageError
+from streamvis.cli.errors import CliError
+from streamvis.logger import (
+    LogReader,
+    ReadStats,
+    RunConfig,
+    Series,
+    StorageError,
+    open_log_reader,
+)
+from streamvis.logger.reader import legacy_configs
 from streamvis.logger.storage import scheme_of
 
-__all__ = ["check_log", "compile_pattern", "read_series", "select"]
+__all__ = ["LogContents", "check_log", "check_source", "compile_pattern", "config_text",
+           "flat_config",
+           "read_contents", "read_series", "select"]
 
 
 def _check_local(path: str) -> None:
@@ -23,7 +36,7 @@ def check_log(path: str, backend: str | None = None) -> LogReader:
     """A reader for an existing log at ``path``; raises ``StorageError`` naming the problem."""
     if scheme_of(path) in ("", "file"):
         _check_local(path)
-    reader = LogReader(path, backend=backend)
+    reader = open_log_reader(path, backend=backend)  # streamvis or a legacy format
     if not reader.exists():
         reader.close()
         raise StorageError(f"no streamvis log at PATH {path!r} (nothing has been written there; "
@@ -31,23 +44,76 @@ def check_log(path: str, backend: str | None = None) -> LogReader:
     return reader
 
 
-def read_series(path: str) -> tuple[list[Series], ReadStats]:
-    """Every series in the log at ``path`` (deletes applied) and the reader's statistics."""
-    reader = check_log(path)
+def check_source(path: str, backend: str | None = None) -> bool:
+    """Fail early (``StorageError``) if ``path`` can never be a log here (a directory, an
+    unreadable file, an unknown scheme, a missing backend); returns whether it exists yet."""
+    if scheme_of(path) in ("", "file"):
+        _check_local(path)
+    reader = LogReader(path, backend=backend)
     try:
-        return reader.read_all(), reader.stats
+        return reader.exists()
     finally:
         reader.close()
 
 
+@dataclass
+class LogContents:
+    """A whole log as the read-side commands see it."""
+
+    series: list[Series]
+    configs: dict[str, dict]  # scope -> merged run config
+    stats: ReadStats
+
+
+def read_contents(path: str) -> LogContents:
+    """Every series (deletes and resumed runs resolved), run config and reader statistic of
+    the log at ``path``."""
+    reader = check_log(path)
+    try:
+        events = reader.poll_events(final=True)
+        stats = reader.stats
+    finally:
+        reader.close()
+    configs: dict[str, dict] = {}
+    for event in events:
+        if isinstance(event, RunConfig):
+            configs.setdefault(event.scope, {}).update(event.values)
+    for scope, values in legacy_configs(reader).items():  # a v1.0 pair's, from its index
+        configs.setdefault(scope, {}).update(values)
+    return LogContents([e for e in events if isinstance(e, Series)], configs, stats)
+
+
+def read_series(path: str) -> tuple[list[Series], ReadStats]:
+    """Every series in the log at ``path`` (deletes applied) and the reader's statistics."""
+    contents = read_contents(path)
+    return contents.series, contents.stats
+
+
+def flat_config(config: dict, prefix: str = "") -> dict[str, object]:
+    """A run config with nested dicts flattened to dotted keys (``opt.lr``); lists stay
+    values."""
+    out: dict[str, object] = {}
+    for key, value in config.items():
+        if isinstance(value, dict) and value:
+            out.update(flat_config(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def config_text(value: object) -> str:
+    """A config value as a short cell: strings bare, everything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def compile_pattern(option: str, pattern: str | None) -> re.Pattern[str] | None:
-    """``pattern`` compiled, or a ``ValueError`` naming the option and the regex."""
+    """``pattern`` compiled, or a ``CliError`` naming the option and the regex."""
     if pattern is None:
         return None
     try:
         return re.compile(pattern)
     except re.error as err:
-        raise ValueError(f"invalid {option} regex {pattern!r}: {err}") from None
+        raise CliError(f"invalid {option} regex {pattern!r}: {err}") from None
 
 
 def select(series: list[Series], scope: re.Pattern[str] | None,

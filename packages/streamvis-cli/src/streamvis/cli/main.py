@@ -1,9 +1,10 @@
 """Entry point of the ``streamvis`` command: builds the argparse tree and reports errors.
 
 Each subcommand lives in its own module (``streamvis.cli.<name>``) exposing
-``register(subparsers) -> None`` and ``run(args) -> int``. Expected failures (unusable PATH,
-invalid schema, bad regex, port in use, Ctrl-C) become one line on stderr and a non-zero exit
-status, never a traceback.
+``register(subparsers) -> None`` and ``run(args) -> int``. The project's own errors (unusable
+PATH, invalid schema, bad regex, port in use: ``errors.expected_errors``) and Ctrl-C become one
+line on stderr and a non-zero exit status; anything else is a bug: its traceback is printed
+with a line asking to report it. ``--debug`` (or ``STREAMVIS_DEBUG=1``) prints every traceback.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ import importlib
 import logging
 import os
 import sys
+import traceback
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 from typing import NoReturn
 
-from streamvis.cli.errors import CliError, one_line
+from streamvis.cli.errors import expected_errors, one_line
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["DEBUG_ENV", "SUBCOMMANDS", "build_parser", "main"]
 
 PROG = "streamvis"
 
-SUBCOMMANDS: tuple[str, ...] = ("serve", "demo", "list", "export", "delete", "quickstart",
-                                "compact")
+SUBCOMMANDS: tuple[str, ...] = ("serve", "demo", "list", "export", "plot", "delete",
+                                "quickstart", "compact", "convert", "schema")
 """Subcommand modules, in ``--help`` order. Missing optional ones are skipped."""
 
 _OPTIONAL = frozenset({"compact"})
@@ -67,12 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Run '{PROG} COMMAND --help' for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    _add_debug_option(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=OneLineParser)
     for name in SUBCOMMANDS:
         module = _load(name)
         if module is not None:
             module.register(subparsers)
+    for sub in subparsers.choices.values():
+        _add_debug_option(sub, top=False)
     return parser
 
 
@@ -107,11 +112,31 @@ def _configure_logging() -> None:
     root.setLevel(logging.WARNING)
 
 
+DEBUG_ENV = "STREAMVIS_DEBUG"
+"""Set to 1 to print the traceback of every error, as ``--debug`` does."""
+
+
+def _add_debug_option(parser: argparse.ArgumentParser, top: bool) -> None:
+    # on every subcommand too, so it may follow the COMMAND; SUPPRESS keeps the top-level one
+    parser.add_argument("--debug", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help=f"print the full traceback of any error (or set {DEBUG_ENV}=1)")
+
+
+def _debug_wanted(argv: list[str] | None, args: argparse.Namespace | None) -> bool:
+    if os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    if args is not None:
+        return bool(getattr(args, "debug", False))
+    return "--debug" in (sys.argv[1:] if argv is None else argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``streamvis`` command line; returns the exit status."""
     _configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = _debug_wanted(argv, args)
     if getattr(args, "func", None) is None:
         choices = ", ".join(n for n in SUBCOMMANDS if _load(n) is not None)
         return _report(f"missing COMMAND; expected one of {choices} "
@@ -126,19 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as err:
-        if not isinstance(err, _expected_errors()):
-            raise
-        return _report(one_line(err), EXIT_ERROR)
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """Exception types that are the user's input, not a bug: reported in one line."""
-    from streamvis.logger import LoggerError, StorageError
-
-    expected: tuple[type[BaseException], ...] = (CliError, StorageError, LoggerError,
-                                                 ValueError, OSError)
-    server = sys.modules.get("streamvis.server")  # only a loaded server can raise its errors
-    schema_error = getattr(server, "SchemaError", None)
-    if isinstance(schema_error, type) and issubclass(schema_error, BaseException):
-        expected = (schema_error, *expected)
-    return expected
+        if isinstance(err, expected_errors()):
+            if debug:
+                traceback.print_exc()
+            return _report(one_line(err), EXIT_ERROR)
+        traceback.print_exc()
+        return _report(f"internal error {type(err).__name__}: this is a bug in streamvis, not "
+                       "a problem with your input; please report it with the traceback above "
+                       "and the command you ran", EXIT_ERROR)

@@ -9,7 +9,8 @@ import time
 
 from streamvis.cli.errors import CliError
 from streamvis.cli.serve import add_server_options, port_number
-from streamvis.cli.serving import check_port_free, page_url, serve_forever, start_server
+from streamvis.cli.serving import check_port_free, page_url, resolve_token, serve_forever, \
+    start_server
 from streamvis.logger import LogReader
 
 __all__ = ["DEFAULT_PATH", "PAGE_QUERY", "demo_command", "register", "run"]
@@ -83,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     try:
         _wait_for_log(args.path, producer)
+        token = resolve_token(args)
         server = start_server(schema, args.path, args.port, args.host,
-                              args.allow_websocket_origin, args.poll_interval)
+                              args.allow_websocket_origin, args.poll_interval, token=token)
         print(f"streamvis quickstart: the demo is writing to {args.path}\n"
-              f"  all three figures: {page_url(args.host, server.port, PAGE_QUERY)}\n"
-              f"  index of figures:  {page_url(args.host, server.port)}\n"
+              f"  all three figures: {page_url(args.host, server.port, PAGE_QUERY, token)}\n"
+              f"  index of figures:  {page_url(args.host, server.port, token=token)}\n"
               "Press Ctrl-C to stop.", flush=True)
         serve_forever(server, on_stop=lambda: _stop(producer))
     finally:

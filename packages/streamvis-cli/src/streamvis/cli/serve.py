@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-from streamvis.cli.logs import check_log
-from streamvis.cli.serving import page_url, serve_forever, start_server
+from streamvis.cli.logs import check_source
+from streamvis.cli.schema import missing_schema_error
+from streamvis.cli.serving import page_url, resolve_token, serve_forever, start_server
 
 __all__ = ["port_number", "positive_seconds", "register", "run"]
 
@@ -41,13 +43,21 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
                              "localhost:PORT (repeatable)")
     parser.add_argument("--poll-interval", type=positive_seconds, default=0.5, metavar="S",
                         help="seconds between reads of new data from PATH (default 0.5)")
+    access = parser.add_mutually_exclusive_group()
+    access.add_argument("--token", nargs="?", const="", default=None, metavar="VALUE",
+                        help="require this token (or a random one, without VALUE) on every "
+                             "request; the default when --host is not loopback")
+    access.add_argument("--no-token", action="store_true",
+                        help="serve without a token even beyond loopback (anyone who can "
+                             "reach the port sees every run)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve live plots of a log in the browser",
         description="Validate SCHEMA and PATH, then serve live plots of PATH on PORT until "
-                    "Ctrl-C (or SIGTERM). Open the printed URL: '/' lists the figures, "
+                    "Ctrl-C (or SIGTERM). PATH need not exist yet: the pages wait for data. "
+                    "Open the printed URL: '/' lists the figures, "
                     "'/?rows=A,B;C' or '/?cols=A,B;C' lays several out on one page.")
     parser.add_argument("port", metavar="PORT", type=port_number, help="TCP port, e.g. 5006")
     parser.add_argument("schema", metavar="SCHEMA", help="YAML file: which series each figure "
@@ -63,11 +73,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from streamvis.server import load_schema
 
+    if not os.path.exists(args.schema):
+        raise missing_schema_error(args.schema)
     schema = load_schema(args.schema)
-    check_log(args.path, args.backend).close()
+    exists = check_source(args.path, args.backend)
+    token = resolve_token(args)
     server = start_server(schema, args.path, args.port, args.host,
-                          args.allow_websocket_origin, args.poll_interval, args.backend)
-    print(f"streamvis: serving {args.path} at {page_url(args.host, server.port)} "
+                          args.allow_websocket_origin, args.poll_interval, args.backend,
+                          token=token)
+    if not exists:
+        print(f"streamvis: waiting for data at {args.path}: nothing has been written there "
+              "yet; the pages fill in when a writer starts", flush=True)
+    print(f"streamvis: serving {args.path} at {page_url(args.host, server.port, token=token)} "
           "(Ctrl-C to stop)", flush=True)
     serve_forever(server)
     return 0

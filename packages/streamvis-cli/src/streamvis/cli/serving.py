@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import secrets
 import signal
 import socket
 import sys
@@ -12,15 +13,38 @@ from typing import Any
 
 from streamvis.cli.errors import CliError
 
-__all__ = ["check_port_free", "page_url", "serve_forever", "start_server"]
+__all__ = ["check_port_free", "page_url", "resolve_token", "serve_forever", "start_server"]
 
 
-def page_url(host: str, port: int, query: str = "") -> str:
-    """The browser URL of the server's page (``query`` without the ``?``)."""
-    shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+def page_url(host: str, port: int, query: str = "", token: str | None = None) -> str:
+    """The browser URL of the server's page (``query`` without the ``?``), with ``token``."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
     if ":" in shown:  # IPv6 literal
         shown = f"[{shown}]"
+    if token:
+        query = f"{query}&token={token}" if query else f"token={token}"
     return f"http://{shown}:{port}/" + (f"?{query}" if query else "")
+
+
+def resolve_token(args: Any) -> str | None:
+    """The token a server started with these options requires: ``--token VALUE``; a random
+    one for ``--token`` alone or a ``--host`` beyond loopback; ``None`` with ``--no-token``
+    (warning on stderr when that opens the data beyond loopback)."""
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    if getattr(args, "no_token", False):
+        if not loopback:
+            print(f"streamvis: warning: --no-token: every run's data is served to anyone who "
+                  f"can reach {args.host}:{args.port}", file=sys.stderr, flush=True)
+        return None
+    token = getattr(args, "token", None)
+    if token:
+        if len(token) < 8 or not token.isprintable() or any(c in token for c in " &#?%;"):
+            raise CliError("--token must be at least 8 printable characters without spaces "
+                           "or any of & # ? % ;")
+        return token
+    if token == "" or not loopback:
+        return secrets.token_urlsafe(24)
+    return None
 
 
 def _port_in_use(host: str, port: int) -> CliError:
@@ -45,14 +69,14 @@ def check_port_free(host: str, port: int) -> None:
 
 def start_server(schema: Any, path: str, port: int, host: str,
                  allow_websocket_origin: Sequence[str] | None, poll_interval: float,
-                 backend: str | None = None) -> Any:
+                 backend: str | None = None, token: str | None = None) -> Any:
     """A started (not yet looping) server from ``streamvis.server.make_server``."""
     from streamvis.server import make_server
 
     try:
         server = make_server(schema, path, port, host=host,
                              allow_websocket_origin=list(allow_websocket_origin or []) or None,
-                             poll_interval=poll_interval, backend=backend)
+                             poll_interval=poll_interval, backend=backend, token=token)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             raise _port_in_use(host, port) from None

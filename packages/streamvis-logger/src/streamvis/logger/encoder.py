@@ -8,36 +8,23 @@ from operator import attrgetter
 
 import numpy as np
 
-from streamvis.logger.arrays import Deferred, host_array
+from streamvis.logger.arrays import host_array
 from streamvis.logger.dtypes import wire_dtype
-from streamvis.proto import frame_parts, group_record, header_record, points_payload_parts
+from streamvis.logger.items import Batch, Chunk, ConfigUpdate, FlatChunk, IndexedChunk
+from streamvis.logger.walltimes import encode_wall_times
+from streamvis.proto import (
+    config_record,
+    frame_parts,
+    group_record,
+    header_record,
+    points_payload_parts,
+)
 
-__all__ = ["Batch", "Chunk", "FlatChunk", "LogEncoder", "new_id"]
+__all__ = ["MAX_POINTS_PAYLOAD", "LogEncoder", "new_id"]
 
-Batch = dict[str, list]
-"""Buffered writes per name, in order: rows ``(name, value, ...)`` of Python numbers (one
-point each) or Chunks."""
-
-
-class Chunk:
-    """One array write: captured field values that broadcast together to ``shape``."""
-
-    __slots__ = ("name", "values", "shape", "points")
-
-    def __init__(self, name: str, values: list[np.ndarray | Deferred], shape: tuple[int, ...],
-                 points: int) -> None:
-        self.name = name
-        self.values = values
-        self.shape = shape
-        self.points = points
-
-
-class FlatChunk(Chunk):
-    """A Chunk whose values are fresh, C-contiguous, 1-D host numpy arrays, all of ``shape``
-    (what ``DataLogger.write``'s fast path queues): the encoder need not re-check that."""
-
-    __slots__ = ()
-
+MAX_POINTS_PAYLOAD = 4 * 1024 * 1024
+"""Value and wall-time bytes per points record at most (a larger write becomes several
+records): far below every reader's frame cap, and it bounds a reader's memory per frame."""
 
 def new_id() -> int:
     """A random 64-bit id (writer or group); collisions are vanishingly unlikely."""
@@ -61,9 +48,12 @@ def _python_column(column: Sequence[int | float], name: str, field: str) -> np.n
     return np.array(column, dtype=np.float64)
 
 
-def _rows_to_columns(rows: list[tuple], name: str, fields: Sequence[str]) -> list[np.ndarray]:
-    columns = list(zip(*rows))[1:]  # column 0 holds the name
-    return [_python_column(col, name, f) for col, f in zip(columns, fields, strict=True)]
+def _rows_to_columns(rows: list[tuple], name: str,
+                     fields: Sequence[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """(field columns, times) of scalar rows ``(name, time, value, ...)``."""
+    columns = list(zip(*rows))
+    values = [_python_column(col, name, f) for col, f in zip(columns[2:], fields, strict=True)]
+    return values, np.array(columns[1], dtype=np.float64)
 
 
 def _chunk_to_columns(chunk: Chunk) -> list[np.ndarray]:
@@ -77,6 +67,14 @@ def _chunk_to_columns(chunk: Chunk) -> list[np.ndarray]:
 _values_of = attrgetter("values")
 _shape_of = attrgetter("shape")
 _dtype_of = attrgetter("dtype")
+_time_of = attrgetter("time")
+_points_of = attrgetter("points")
+
+
+def _chunk_times(items: list) -> np.ndarray:
+    """Per point, the write time of the 1-D chunk that made it."""
+    return np.repeat(np.array(list(map(_time_of, items)), dtype=np.float64),
+                     list(map(_points_of, items)))
 
 
 def _flat_columns(items: list) -> list[np.ndarray] | None:
@@ -108,50 +106,71 @@ def _flat_columns(items: list) -> list[np.ndarray] | None:
     return [np.concatenate(column) if len(column) > 1 else column[0] for column in columns]
 
 
-def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[tuple[int, list[np.ndarray]]]:
-    """(index, field arrays) for every line segment of ``items``, in write order per index."""
+Line = tuple[int, list[np.ndarray], np.ndarray]
+"""(index, field arrays, per-point write times) of one line segment."""
+
+
+def _lines(items: list, name: str, fields: Sequence[str]) -> Iterator[Line]:
+    """Every line segment of ``items``, in write order per index."""
     rows: list[tuple] = []
     for item in items:
         if type(item) is tuple:
             rows.append(item)
             continue
         if rows:
-            yield 0, _rows_to_columns(rows, name, fields)
+            yield 0, *_rows_to_columns(rows, name, fields)
             rows = []
         values = item.values
+        if type(item) is IndexedChunk:
+            yield item.index, [np.broadcast_to(host_array(v), item.shape).reshape(-1)
+                               for v in values], np.full(item.points, item.time)
+            continue
         if len(item.shape) == 1 and all(type(v) is np.ndarray and v.shape == item.shape
                                          for v in values):
-            yield 0, values  # the common case needs no broadcasting
+            yield 0, values, np.full(item.shape[0], item.time)  # no broadcasting needed
             continue
         columns = _chunk_to_columns(item)
+        times = np.full(columns[0].shape[1], item.time)
         for index in range(columns[0].shape[0]):
-            yield index, [c[index] for c in columns]
+            yield index, [c[index] for c in columns], times
     if rows:
-        yield 0, _rows_to_columns(rows, name, fields)
+        yield 0, *_rows_to_columns(rows, name, fields)
 
 
 class LogEncoder:
-    """Turns batches into framed bytes, declaring each group the first time it is used.
+    """Turns batches into framed bytes (format 2).
 
-    With ``self_contained=True`` (object-store segments) every call starts with a Header and
-    re-declares the groups it uses, so each segment can be read on its own.
+    Every points record carries its group inline and the writer's next sequence number, so
+    it can be read without any other record and readers can drop a record stored twice. No
+    record holds more than ``max_payload`` value bytes. With ``self_contained=True``
+    (object-store segments) every call starts with a Header; otherwise only the first.
     """
 
-    def __init__(self, scope: str, writer_id: int, self_contained: bool = False) -> None:
+    def __init__(self, scope: str, writer_id: int, self_contained: bool = False,
+                 max_payload: int = MAX_POINTS_PAYLOAD) -> None:
         self.scope = scope
         self.writer_id = writer_id
         self.self_contained = self_contained
+        self.max_payload = max_payload
         self.fields: dict[str, tuple[str, ...]] = {}
-        self._group_ids: dict[tuple, int] = {}
-        self._declared: set[int] = set()
+        self.seq = 0  # sequence number of the last record encoded
+        self._groups: dict[tuple, bytes] = {}
         self._header_written = False
 
-    def encode(self, batches: Sequence[Batch]) -> bytes:
-        """Framed records for ``batches``; empty bytes when there is nothing to write."""
+    def next_seq(self) -> int:
+        """Take the writer's next record sequence number."""
+        self.seq += 1
+        return self.seq
+
+    def encode(self, batches: Sequence[Batch], configs: Sequence[ConfigUpdate] = ()) -> bytes:
+        """Framed records for ``configs`` (JSON objects with their times) and ``batches``;
+        empty bytes when there is nothing to write."""
         if self.self_contained:
-            self._declared.clear()
             self._header_written = False
         parts: list = []
+        for text, when in configs:
+            record = config_record(self.scope, text, self.writer_id, self.next_seq(), when)
+            parts += frame_parts([record.SerializeToString()])
         for batch in batches:
             for name, items in batch.items():
                 if items:
@@ -169,37 +188,50 @@ class LogEncoder:
         flat = _flat_columns(items) if len(items) > 1 else None
         if flat is not None:
             signature = tuple([wire_dtype(c.dtype) for c in flat])
-            group_id = self._group_id(name, 0, fields, signature, parts)
-            parts += frame_parts(points_payload_parts(group_id, [[_little_endian(c)] for c in flat]))
+            self._points(self._group(name, 0, fields, signature), flat, _chunk_times(items),
+                         parts)
             return
         runs: dict[int, list[tuple[tuple[int, ...], list[list[np.ndarray]]]]] = {}
         signatures: dict[tuple, tuple[int, ...]] = {}
-        for index, arrays in _lines(items, name, fields):
+        for index, arrays, times in _lines(items, name, fields):
             dtypes = tuple([a.dtype for a in arrays])
             signature = signatures.get(dtypes)
             if signature is None:
                 signature = signatures[dtypes] = tuple(wire_dtype(d) for d in dtypes)
             line = runs.setdefault(index, [])
             if line and line[-1][0] == signature:
-                line[-1][1].append(arrays)
+                line[-1][1].append([*arrays, times])
             else:
-                line.append((signature, [arrays]))
+                line.append((signature, [[*arrays, times]]))
         for index, line in runs.items():
             for signature, pieces in line:
-                group_id = self._group_id(name, index, fields, signature, parts)
-                columns = [[_little_endian(np.concatenate(column) if len(column) > 1
-                                           else column[0])] for column in zip(*pieces)]
-                parts += frame_parts(points_payload_parts(group_id, columns))
+                columns = [np.concatenate(column) if len(column) > 1 else column[0]
+                           for column in zip(*pieces)]
+                self._points(self._group(name, index, fields, signature), columns[:-1],
+                             columns[-1], parts)
 
-    def _group_id(self, name: str, index: int, fields: Sequence[str],
-                  signature: tuple[int, ...], parts: list) -> int:
+    def _points(self, group: bytes, columns: list[np.ndarray], times: np.ndarray,
+                parts: list) -> None:
+        """Frame ``columns`` (equal lengths) and their write ``times`` as points records of
+        at most ``max_payload`` value bytes."""
+        count = len(columns[0])
+        per_point = sum(c.dtype.itemsize for c in columns) + 8  # + its wall-time delta, at most
+
+        step = max(1, self.max_payload // max(1, per_point))
+        for start in range(0, count, step):
+            part = columns if count <= step else [c[start:start + step] for c in columns]
+            wall = encode_wall_times(times if count <= step else times[start:start + step])
+            parts += frame_parts(points_payload_parts(
+                0, [[_little_endian(c)] for c in part], group=group, seq=self.next_seq(),
+                wall_times=wall))
+
+    def _group(self, name: str, index: int, fields: Sequence[str],
+               signature: tuple[int, ...]) -> bytes:
+        """The serialized Group of (name, index, dtypes), made once per writer."""
         key = (name, index, signature)
-        group_id = self._group_ids.get(key)
-        if group_id is None:
-            group_id = self._group_ids[key] = new_id()
-        if group_id not in self._declared:
-            record = group_record(group_id, self.scope, name, index,
-                                  list(zip(fields, signature)), self.writer_id)
-            parts += frame_parts([record.SerializeToString()])
-            self._declared.add(group_id)
-        return group_id
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = group_record(
+                new_id(), self.scope, name, index, list(zip(fields, signature)),
+                self.writer_id).group.SerializeToString()
+        return group

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from streamvis.logger.walltimes import wall_times_of
+
 __all__ = ["Series", "SeriesKey"]
 
 SeriesKey = tuple[str, str, int]
@@ -17,7 +19,8 @@ class Series:
     """Points of one (scope, name, index), columns in write order.
 
     ``columns`` maps each field name (``x``, ``y``, ...) to a 1-D array; all have equal length.
-    ``writers`` holds the ids of the writer processes that contributed points.
+    ``writers`` holds the ids of the writer processes that contributed points. ``wall_time``
+    is when each point was written (see the property).
     """
 
     scope: str
@@ -25,6 +28,18 @@ class Series:
     index: int
     columns: dict[str, np.ndarray]
     writers: frozenset[int] = field(default_factory=frozenset)
+    wall_parts: list = field(default_factory=list, repr=False, compare=False)
+    """(count, (first, ms deltas) or None) per record, decoded into ``wall_time`` on demand."""
+
+    @property
+    def wall_time(self) -> np.ndarray | None:
+        """float64 seconds since the epoch of the ``write`` call that made each point (one
+        time per call); NaN for points from format-1 writers; ``None`` if no point has one."""
+        cached = self.__dict__.get("_wall_time", False)
+        if cached is False:
+            cached = self.__dict__["_wall_time"] = (
+                wall_times_of(self.wall_parts) if self.wall_parts else None)
+        return cached
 
     @property
     def key(self) -> SeriesKey:

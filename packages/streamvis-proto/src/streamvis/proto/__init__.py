@@ -1,6 +1,7 @@
 """streamvis.proto: the streamvis log format (``data.proto``) and its TFRecord framing."""
 
 from streamvis.proto.data_pb2 import (
+    Config,
     Control,
     DType,
     Field,
@@ -9,6 +10,7 @@ from streamvis.proto.data_pb2 import (
     Points,
     Record,
     Tombstone,
+    WallTimes,
 )
 from streamvis.proto.framing import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -23,6 +25,8 @@ from streamvis.proto.records import (
     FORMAT_VERSION,
     MAGIC,
     DecodeError,
+    PointsView,
+    config_record,
     DTYPE_CODES,
     DTYPE_STRINGS,
     group_record,
@@ -41,6 +45,7 @@ __all__ = [
     "FORMAT_VERSION",
     "FRAME_OVERHEAD",
     "MAGIC",
+    "Config",
     "Control",
     "DType",
     "DecodeError",
@@ -48,9 +53,12 @@ __all__ = [
     "FrameDecoder",
     "Group",
     "Header",
+    "PointsView",
     "Points",
     "Record",
     "Tombstone",
+    "WallTimes",
+    "config_record",
     "encode_frame",
     "encode_frames",
     "frame_parts",

@@ -7,6 +7,8 @@ be read by ``tf.data.TFRecordDataset``.
 
 from __future__ import annotations
 
+import logging
+import re
 import struct
 from collections.abc import Iterable, Sequence
 
@@ -30,6 +32,7 @@ FRAME_OVERHEAD = 16  # header + trailing payload crc
 DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 _crc = _crc32c.crc32c
+_log = logging.getLogger(__name__)
 Buffer = bytes | bytearray | memoryview
 
 
@@ -76,10 +79,19 @@ class FrameDecoder:
 
     ``feed`` returns every payload completed by the new bytes and holds back a partial tail.
     A bad length checksum, a length above ``max_record_bytes`` or a bad payload checksum is
-    damage: the decoder steps forward one byte at a time until a valid frame starts again and
-    counts the bytes it skipped in ``skipped_bytes``. It never returns a payload whose
-    checksum does not match. ``finish`` declares the end of the stream: a partial tail is then
-    damage too, and any valid frames inside it are still recovered.
+    damage: the decoder moves to the next position where a frame could start (found with
+    numpy, so zero-filled or junk regions are skipped at close to read speed) and counts the
+    bytes it skipped in ``skipped_bytes``. It never returns a payload whose checksum does not
+    match. A frame whose length checksum holds but whose length is over the cap is counted in
+    ``oversized_frames`` and logged.
+
+    A partial frame at the end of the bytes fed so far is held back, unless a complete valid
+    frame starts after it: then it was torn (its writer died, or storage cut the write) and
+    is skipped as damage, so a tailer resynchronises at once instead of waiting for as many
+    bytes as the torn header claimed. (The risk: a frame still being written whose payload
+    itself contains a complete, checksummed frame is taken for torn; only logging TFRecord
+    bytes as values can do that.) ``finish`` declares the end of the stream: a partial tail
+    is then damage too, and any valid frames inside it are still recovered.
     """
 
     def __init__(self, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> None:
@@ -87,8 +99,10 @@ class FrameDecoder:
             raise ValueError(f"max_record_bytes must be positive, got {max_record_bytes!r}")
         self.max_record_bytes = max_record_bytes
         self.skipped_bytes = 0
+        self.oversized_frames = 0
         self.consumed_bytes = 0  # stream offset of the first byte still held back
         self._tail = b""
+        self._resync_from = 0   # stream offset: positions before it hold no complete frame
 
     @property
     def pending_bytes(self) -> int:
@@ -112,35 +126,109 @@ class FrameDecoder:
         self.consumed_bytes += pos
         return payloads
 
+    def _frame_at(self, buf: bytes, view: memoryview, pos: int) -> int:
+        """What starts at ``pos``: the frame's end (> 0), 0 for no frame, -1 for a frame whose
+        header is valid but whose bytes are not all here yet."""
+        (length,) = _LENGTH.unpack_from(buf, pos)
+        if _CRC.unpack_from(buf, pos + 8)[0] != masked_crc32c(view[pos:pos + 8]):
+            return 0
+        if length > self.max_record_bytes:
+            self.oversized_frames += 1
+            _log.warning("skipped a frame of %d bytes at stream offset %d: over this reader's "
+                         "cap of %d bytes per record", length, self.consumed_bytes + pos,
+                         self.max_record_bytes)
+            return 0
+        end = pos + _HEADER_BYTES + length
+        if end + 4 > len(buf):
+            return -1
+        if _CRC.unpack_from(buf, end)[0] != masked_crc32c(view[pos + _HEADER_BYTES:end]):
+            return 0
+        return end + 4
+
     def _scan(self, buf: bytes, final: bool) -> tuple[list[memoryview], int]:
         view = memoryview(buf)
         size = len(buf)
-        cap = self.max_record_bytes
-        unpack_length = _LENGTH.unpack_from
-        unpack_crc = _CRC.unpack_from
         payloads: list[memoryview] = []
         pos = 0
         while size - pos >= _HEADER_BYTES:
-            (length,) = unpack_length(buf, pos)
-            if length > cap or unpack_crc(buf, pos + 8)[0] != masked_crc32c(view[pos:pos + 8]):
-                pos += 1
-                self.skipped_bytes += 1
+            end = self._frame_at(buf, view, pos)
+            if end > 0:
+                payloads.append(view[pos + _HEADER_BYTES:end - 4])
+                pos = end
                 continue
-            end = pos + _HEADER_BYTES + length
-            if end + 4 > size:
-                if not final:
-                    break  # a partial frame: wait for the rest
-                pos += 1
-                self.skipped_bytes += 1
+            if end < 0 and not final:  # a partial frame: wait for it, unless it was torn
+                resync = self._resync(buf, view, pos)
+                if resync < 0:
+                    break
+                self.skipped_bytes += resync - pos
+                pos = resync
                 continue
-            payload = view[pos + _HEADER_BYTES:end]
-            if unpack_crc(buf, end)[0] != masked_crc32c(payload):
-                pos += 1
-                self.skipped_bytes += 1
-                continue
-            payloads.append(payload)
-            pos = end + 4
+            nxt = _next_candidate(buf, pos + 1, self.max_record_bytes)
+            self.skipped_bytes += nxt - pos
+            pos = nxt
         if final and pos < size:
             self.skipped_bytes += size - pos
             pos = size
         return payloads, pos
+
+    def _resync(self, buf: bytes, view: memoryview, pos: int) -> int:
+        """The start of the first complete valid frame after the partial one at ``pos``, or -1.
+        Remembers how far it looked, so each byte is examined once however often it is fed."""
+        base = self.consumed_bytes
+        start = max(pos + 1, self._resync_from - base)
+        waiting = -1  # first later frame that is itself still partial: look again from there
+        while True:
+            cand = _next_candidate(buf, start, self.max_record_bytes)
+            if len(buf) - cand < _HEADER_BYTES:
+                self._resync_from = base + (cand if waiting < 0 else waiting)
+                return -1
+            end = self._frame_at(buf, view, cand)
+            if end > 0:
+                self._resync_from = 0
+                return cand
+            if end < 0 and waiting < 0:
+                waiting = cand
+            start = cand + 1
+
+
+_NONZERO = re.compile(rb"[^\x00]")
+_CANDIDATES: dict[int, re.Pattern[bytes]] = {}
+
+
+def _candidate_pattern(cap: int) -> re.Pattern[bytes]:
+    """A regex matching (zero-width) where an 8-byte little-endian length could be <= ``cap``:
+    its high bytes are zero and its top significant byte is small enough."""
+    pattern = _CANDIDATES.get(cap)
+    if pattern is None:
+        width = max(1, (cap.bit_length() + 7) // 8)
+        if width >= 8:
+            pattern = re.compile(rb"(?s)(?=.{8})")
+        else:
+            top = cap >> (8 * (width - 1))
+            pattern = re.compile(b"(?s)(?=.{%d}[\\x00-\\x%02x]\\x00{%d})"
+                                 % (width - 1, top, 8 - width))
+        pattern = _CANDIDATES.setdefault(cap, pattern)
+    return pattern
+
+
+def _next_candidate(buf: bytes, start: int, cap: int) -> int:
+    """The first position >= ``start`` where a frame header could begin: its length may be at
+    most ``cap`` and its 12 header bytes are not all zero (a zero length's checksum is not
+    zero). Returns ``len(buf) - 11`` (or ``start``, if later) when no position with a whole
+    header after it qualifies. Runs in the regex engine, so zero-filled and junk regions are
+    skipped at close to read speed."""
+    last = len(buf) - _HEADER_BYTES  # last position with a whole header after it
+    search = _candidate_pattern(cap).search
+    pos = start
+    while pos <= last:
+        match = search(buf, pos, last + 8)
+        if match is None:
+            break
+        pos = match.start()
+        if any(buf[pos:pos + _HEADER_BYTES]):
+            return pos
+        nonzero = _NONZERO.search(buf, pos)  # a zero run: jump to where it ends
+        if nonzero is None:
+            break
+        pos = max(pos + 1, nonzero.start() - _HEADER_BYTES + 1)
+    return max(start, last + 1)

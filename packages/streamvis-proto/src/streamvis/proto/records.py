@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import time
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from google.protobuf.message import DecodeError
 
@@ -12,6 +13,8 @@ from streamvis.proto import data_pb2 as pb
 
 __all__ = [
     "FORMAT_VERSION",
+    "PointsView",
+    "config_record",
     "MAGIC",
     "DecodeError",
     "DTYPE_CODES",
@@ -28,7 +31,7 @@ __all__ = [
 MAGIC = "streamvis"
 _FIXED64 = struct.Struct("<Q")
 Buffer = bytes | bytearray | memoryview
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # Wire dtype code <-> numpy dtype string (little-endian), so that readers in any language, and
 # numpy via ``numpy.dtype(DTYPE_STRINGS[code])``, agree on the bytes.
@@ -94,13 +97,16 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def points_payload_parts(group_id: int, fields: Sequence[Sequence[Buffer]]) -> list[Buffer]:
-    """The serialized ``Record{points: Points{group_id, values}}`` as a list of parts.
+def points_payload_parts(group_id: int, fields: Sequence[Sequence[Buffer]], *,
+                         group: bytes = b"", seq: int = 0, wall_times: bytes = b"") -> list[Buffer]:
+    """The serialized ``Record{points: Points{...}}`` as a list of parts.
 
     ``fields`` holds, per field, the consecutive little-endian buffers that make up its value
-    buffer (any objects supporting the buffer protocol, e.g. contiguous numpy arrays). The
-    bytes are exactly what ``points_record(...).SerializeToString()`` produces, but the value
-    buffers are referenced, not copied, so large batches cost one copy when framed and joined.
+    buffer (any objects supporting the buffer protocol, e.g. contiguous numpy arrays).
+    ``group`` and ``wall_times`` are serialized ``Group`` and ``WallTimes`` messages (format 2),
+    ``seq`` the writer's record number. The bytes are exactly what ``SerializeToString`` of
+    the equivalent message produces, but the value buffers are referenced, not copied, so
+    large batches cost one copy when framed and joined.
     """
     body: list[Buffer] = []
     size = 0
@@ -115,6 +121,16 @@ def points_payload_parts(group_id: int, fields: Sequence[Sequence[Buffer]]) -> l
         body.append(head)
         body.extend(views)
         size += len(head) + length
+    tail = b""
+    if group:
+        tail += b"\x1a" + _varint(len(group)) + group  # field 3, length-delimited
+    if seq:
+        tail += b"\x20" + _varint(seq)  # field 4, varint
+    if wall_times:
+        tail += b"\x2a" + _varint(len(wall_times)) + wall_times  # field 5, length-delimited
+    if tail:
+        body.append(tail)
+        size += len(tail)
     return [b"\x1a" + _varint(size), *body]  # Record field 3 (points), length-delimited
 
 
@@ -131,11 +147,21 @@ def _read_varint(view: memoryview, pos: int) -> tuple[int, int]:
             raise ValueError("varint too long")
 
 
-def parse_points_fast(payload: memoryview) -> tuple[int, list[memoryview]] | None:
-    """Zero-copy parse of a canonically encoded points Record: ``(group_id, value buffers)``.
+class PointsView(NamedTuple):
+    """A points record parsed without copying: every buffer is a slice of the payload."""
 
-    The buffers are slices of ``payload``. Returns ``None`` for anything else (another record
-    kind, unknown fields, non-canonical encoding): parse those with ``parse_record``.
+    group_id: int
+    values: list[memoryview]
+    group: memoryview | None = None       # serialized Group (format 2)
+    seq: int = 0                          # the writer's record number (format 2; 0: none)
+    wall_times: memoryview | None = None  # serialized WallTimes (format 2)
+
+
+def parse_points_fast(payload: memoryview) -> PointsView | None:
+    """Zero-copy parse of a canonically encoded points Record.
+
+    Returns ``None`` for anything else (another record kind, unknown fields, non-canonical
+    encoding): parse those with ``parse_record``.
     """
     try:
         if not payload or payload[0] != 0x1A:
@@ -144,7 +170,8 @@ def parse_points_fast(payload: memoryview) -> tuple[int, list[memoryview]] | Non
         end = len(payload)
         if pos + size != end:
             return None
-        group_id = 0
+        group_id = seq = 0
+        group = wall = None
         values: list[memoryview] = []
         if pos < end and payload[pos] == 0x09:
             if pos + 9 > end:
@@ -152,16 +179,40 @@ def parse_points_fast(payload: memoryview) -> tuple[int, list[memoryview]] | Non
             (group_id,) = _FIXED64.unpack_from(payload, pos + 1)
             pos += 9
         while pos < end:
-            if payload[pos] != 0x12:
+            tag = payload[pos]
+            if tag == 0x20:
+                seq, pos = _read_varint(payload, pos + 1)
+                continue
+            if tag != 0x12 and tag != 0x1A and tag != 0x2A:
                 return None
             length, pos = _read_varint(payload, pos + 1)
             if pos + length > end:
                 return None
-            values.append(payload[pos:pos + length])
+            if tag == 0x12:
+                values.append(payload[pos:pos + length])
+            elif tag == 0x1A:
+                group = payload[pos:pos + length]
+            else:
+                wall = payload[pos:pos + length]
             pos += length
-        return group_id, values
+        if pos != end:
+            return None
+        return PointsView(group_id, values, group, seq, wall)
     except (IndexError, ValueError):
         return None
+
+
+def config_record(scope: str, config_json: str, writer_id: int, seq: int = 0,
+                  created_time: float | None = None) -> pb.Record:
+    """A ``Config`` record: a JSON object merged into ``scope``'s run config."""
+    rec = pb.Record()
+    c = rec.config
+    c.scope = scope
+    c.json = config_json
+    c.writer_id = writer_id
+    c.seq = seq
+    c.time = time.time() if created_time is None else created_time
+    return rec
 
 
 def tombstone_record(scope_pattern: str, name_pattern: str = "",

@@ -8,8 +8,11 @@ from typing import Any
 from bokeh.application import Application
 from bokeh.application.handlers.handler import Handler
 
+from streamvis.server.access import MAX_URL_BYTES, AccessPolicy, install_access, listen_hosts
+from streamvis.server.banner import add_status_banner
 from streamvis.server.document import build_document
 from streamvis.server.schema import Schema
+from streamvis.server.status import STATUS_PATH, StatusHandler
 from streamvis.server.store import SeriesStore
 from streamvis.server.tailer import Tailer
 
@@ -35,6 +38,7 @@ class StreamvisHandler(Handler):
         request = doc.session_context.request if doc.session_context else None
         arguments = request.arguments if request is not None else {}
         build_document(doc, self.schema, self.store, self.log_path, arguments)
+        add_status_banner(doc, self.tailer)
 
     def on_server_loaded(self, server_context: Any) -> None:
         if not self.tailer.running:
@@ -46,12 +50,17 @@ class StreamvisHandler(Handler):
 
 def make_server(schema: Schema, log_path: str, port: int, host: str = "127.0.0.1",
                 allow_websocket_origin: list[str] | None = None, poll_interval: float = 0.5,
-                backend: str | None = None) -> Any:
+                backend: str | None = None, token: str | None = None) -> Any:
     """A Bokeh ``Server`` (not yet started) serving ``schema``'s figures of the log at
-    ``log_path`` on ``host:port``. The index page is at ``/``.
+    ``log_path`` on ``host:port``. The index page is at ``/``, the log's status as JSON at
+    ``/api/status``. The log need not exist yet: pages say they wait for data until it does.
 
     Starting the server (``server.start()``) starts the one tailer shared by every session;
     ``server.stop()`` stops it. Raises :class:`PortInUseError` if ``host:port`` is taken.
+
+    Requests naming a ``Host`` other than the names the server listens as (and the hosts of
+    ``allow_websocket_origin``) get a 403 page; with ``token``, so does every request without
+    it (``?token=`` once, then a cookie; see ``access``). URLs over 64 KiB get a 414 page.
     """
     from bokeh.server.server import Server
 
@@ -65,14 +74,18 @@ def make_server(schema: Schema, log_path: str, port: int, host: str = "127.0.0.1
             origins.append(f"{host}:{port}")
     try:
         server = Server({"/": Application(handler)}, port=port, address=host,
+                        extra_patterns=[(STATUS_PATH, StatusHandler, {"tailer": tailer})],
                         allow_websocket_origin=origins, check_unused_sessions_milliseconds=5000,
-                        unused_session_lifetime_milliseconds=15000)
+                        unused_session_lifetime_milliseconds=15000,
+                        http_server_kwargs={"max_header_size": 16 * MAX_URL_BYTES})
     except OSError as e:
         if e.errno in (errno.EADDRINUSE, errno.EACCES):
             reason = "already in use" if e.errno == errno.EADDRINUSE else "not allowed"
             raise PortInUseError(e.errno, f"cannot listen on {host}:{port}: the port is "
                                  f"{reason}; choose another port") from e
         raise OSError(e.errno, f"cannot listen on {host}:{port}: {e.strerror or e}") from e
+    install_access(server, AccessPolicy(listen_hosts(host, allow_websocket_origin or []),
+                                        token, port=server.port))
     server.streamvis_store = store     # for tests and diagnostics
     server.streamvis_tailer = tailer
     return server

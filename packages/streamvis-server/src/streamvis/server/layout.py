@@ -4,16 +4,18 @@
 gives one relative width per plot (normalised within its row), ``height`` one per row.
 ``?cols=A,B;C&width=2,1&height=1,2,1``: the transpose: ``width`` per column, ``height`` per plot
 (normalised within its column). Omitted lists default to all 1s. ``scopes=`` is an optional
-regex (``re.fullmatch``) restricting the runs shown. No ``rows``/``cols`` means the index page.
+regex (RE2 syntax, full match; see ``patterns``) restricting the runs shown. No
+``rows``/``cols`` means the index page.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from streamvis.server.patterns import UserPatternError, compile_user_pattern
 
 __all__ = ["Cell", "Layout", "LayoutError", "PARAMS", "parse_layout", "query_args"]
 
@@ -87,9 +89,9 @@ def parse_layout(args: Mapping[str, str], figure_names: Iterable[str]) -> Layout
     scopes = args.get("scopes")
     if scopes is not None:
         try:
-            re.compile(scopes)
-        except re.error as e:
-            problems.append(f"scopes={scopes!r} is not a valid regular expression: {e}")
+            compile_user_pattern(scopes, "scopes")
+        except UserPatternError as e:
+            problems.append(str(e))
     rows, cols = args.get("rows"), args.get("cols")
     if rows is not None and cols is not None:
         problems.append("give either rows= or cols=, not both")

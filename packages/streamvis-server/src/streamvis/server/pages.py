@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 from urllib.parse import urlencode
 
+from streamvis.server.patterns import compile_user_pattern
 from streamvis.server.schema import Schema
 from streamvis.server.store import SeriesStore
 
@@ -39,7 +39,7 @@ def figure_links_html(schema: Schema, scopes: str | None = None) -> str:
 
 def scopes_html(store: SeriesStore, scopes: str | None = None) -> str:
     """A table of the scopes seen so far: series and points held per scope."""
-    pattern = re.compile(scopes) if scopes is not None else None
+    pattern = compile_user_pattern(scopes) if scopes is not None else None
     counts: dict[str, list[int]] = {}
     for key in store.keys():
         if pattern is not None and not pattern.fullmatch(key[0]):

@@ -77,18 +77,17 @@ def demo_schema_path() -> str:
 
 
 def load_schema(path: str) -> Schema:
-    """Read and validate a YAML schema file; raises :class:`SchemaError` listing all problems."""
-    import yaml
+    """Read and validate a YAML schema file; raises :class:`SchemaError` listing all problems.
+
+    Hostile or broken files fail fast, in bounded memory, with one problem naming the cause:
+    a missing or non-UTF-8 file, more than ``MAX_SCHEMA_BYTES``, nesting deeper than
+    ``MAX_DEPTH``, aliases expanding to more than ``MAX_NODES`` values, duplicate keys."""
+    from streamvis.server.schema_yaml import SchemaFileError, read_schema_file
 
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise SchemaError(path, [f"cannot read the schema file: {e.strerror or e}"]) from e
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise SchemaError(path, [f"not valid YAML: {e}"]) from e
+        data = read_schema_file(path)
+    except SchemaFileError as e:
+        raise SchemaError(path, [str(e)]) from None
     return parse_schema(data, source=path)
 
 

@@ -141,6 +141,26 @@ class SeriesStore:
                 self._version += 1
             return gone
 
+    def supersede(self, key: SeriesKey, x: float) -> int:
+        """A resumed run: drop the rows of ``key`` whose first field is ``>= x`` (the
+        reader's ``Superseded`` event). The series gets a new epoch; returns rows dropped."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or not entry.columns:
+                return 0
+            n = entry.length
+            keep = next(iter(entry.columns.values()))[:n] < x
+            kept = int(keep.sum())
+            if kept == n:
+                return 0
+            fresh = self._entries[key] = _Entry(self._next_epoch)
+            self._next_epoch += 1
+            if kept:
+                self._append_locked(fresh, {name: array[:n][keep]
+                                            for name, array in entry.columns.items()}, kept)
+            self._version += 1
+            return n - kept
+
     def clear(self) -> None:
         """Remove every series (their epochs change when they reappear)."""
         with self._lock:

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
-from streamvis.logger import LogReader, ReadStats, Series, Tombstone
+from streamvis.logger import (
+    LogReader,
+    ReadStats,
+    RunConfig,
+    Series,
+    Superseded,
+    Tombstone,
+    open_log_reader,
+)
 
 from streamvis.server.store import SeriesStore
 
-__all__ = ["Tailer"]
+__all__ = ["ERROR_REPEAT_S", "Tailer"]
+
+log = logging.getLogger(__name__)
+
+ERROR_REPEAT_S = 60.0
+"""While reads keep failing with the same error, it is logged again at most this often."""
 
 
 class Tailer:
@@ -18,9 +32,12 @@ class Tailer:
     (``store.append``).
 
     It never dies of a storage error: the error is kept in ``last_error`` (cleared by the next
-    good poll) and polling goes on. After an error in the middle of a read, the next good poll
-    starts over from the beginning of the log and replaces the store's content, so nothing is
-    lost or doubled. A log that does not exist yet is simply empty until it appears.
+    good poll) and polling goes on; the first failure, a changed error, and the recovery are
+    logged as warnings, repeats of one error at most every ``ERROR_REPEAT_S``. After an error
+    in the middle of a read, the next good poll starts over from the beginning of the log and
+    replaces the store's content, so nothing is lost or doubled. A log that does not exist yet
+    is simply empty until it appears. A log deleted, truncated or replaced under the tailer
+    (``LogReader.source_generation``) is read again from its start: what it held is dropped.
     """
 
     def __init__(self, path: str, store: SeriesStore, poll_interval: float = 0.5,
@@ -36,6 +53,11 @@ class Tailer:
         self.error_count = 0
         self.polls = 0              # completed polls, successful or not
         self.last_poll_time = 0.0   # time.time() when the last successful poll ended
+        self.error_since = 0.0      # time.time() of the first failure of the current streak
+        self.replacements = 0       # times the log was found deleted/truncated/replaced
+        self.configs: dict[str, dict] = {}  # scope -> merged run config (replaced, not mutated)
+        self._logged_error = ""     # the error last logged, and when
+        self._logged_at = 0.0
         self._reader: LogReader | None = None
         self._stats = ReadStats()
         self._restart = False       # the store must be replaced by a fresh full read
@@ -54,32 +76,72 @@ class Tailer:
             try:
                 added = self._poll_locked()
             except Exception as err:  # storage, network, anything: keep the server alive
-                self.last_error = err
-                self.error_count += 1
+                self._failed(err)
                 self._discard_reader()
                 added = 0
             else:
-                self.last_error = None
-                self.last_poll_time = time.time()
+                self._recovered()
             self.polls += 1
             return added
 
+    def _failed(self, err: Exception) -> None:
+        now = time.time()
+        text = f"{type(err).__name__}: {err}"
+        if self.last_error is None:
+            self.error_since = now
+            log.warning("cannot read the log at %s: %s (retrying every %g s)", self.path,
+                        text, self.poll_interval)
+            self._logged_error, self._logged_at = text, now
+        elif text != self._logged_error or now - self._logged_at >= ERROR_REPEAT_S:
+            log.warning("still cannot read the log at %s (%d failed reads since %s): %s",
+                        self.path, self.error_count + 1, _clock(self.error_since), text)
+            self._logged_error, self._logged_at = text, now
+        self.last_error = err
+        self.error_count += 1
+
+    def _recovered(self) -> None:
+        if self.last_error is not None:
+            log.warning("reading the log at %s again (it failed from %s to %s)", self.path,
+                        _clock(self.error_since), _clock(time.time()))
+        self.last_error = None
+        self._logged_error = ""
+        self.last_poll_time = time.time()
+
     def _poll_locked(self) -> int:
+        added = self._poll_reader()
+        if self._reader is not None and self._reader.source_generation():
+            self.replacements += 1
+            log.warning("the log at %s was deleted, truncated or replaced; dropping the %d "
+                        "points read from it and reading it from the start", self.path,
+                        sum(self.store.length(k) for k in self.store.keys()))
+            self._discard_reader()
+            self._restart = True
+            added = self._poll_reader()
+        return added
+
+    def _poll_reader(self) -> int:
         if self._reader is None:
-            self._reader = LogReader(self.path, backend=self.backend)
+            self._reader = open_log_reader(self.path, backend=self.backend)
         events = self._reader.poll_events()
         if self._restart:  # a fresh reader read everything: replace, do not add
             self._restart = False
-            series = _apply_offline(events)
+            series, self.configs = _apply_offline(events)
             self.store.replace_all(series)
             return sum(len(s) for s in series)
         added = 0
         for event in events:
-            if isinstance(event, Tombstone):
-                self.store.drop(event)
-            else:
+            if isinstance(event, Series):
                 self.store.append(event)
                 added += len(event)
+            elif isinstance(event, Superseded):
+                self.store.supersede(event.key, event.x)
+            elif isinstance(event, RunConfig):
+                self.configs = {**self.configs,
+                                event.scope: {**self.configs.get(event.scope, {}), **event.values}}
+            elif isinstance(event, Tombstone):
+                self.store.drop(event)
+                self.configs = {s: c for s, c in self.configs.items()
+                                if not event.matches_run(s)}
         return added
 
     def _discard_reader(self) -> None:
@@ -129,15 +191,15 @@ class Tailer:
         self.stop()
 
 
-def _apply_offline(events: list[Series | Tombstone]) -> list[Series]:
-    """The series left after applying a poll's events to an empty store."""
-    held: dict = {}
+def _apply_offline(events: list) -> tuple[list[Series], dict[str, dict]]:
+    """The series and run configs left after applying a fresh reader's first poll to an
+    empty store (its Tombstone and Superseded events concern nothing earlier)."""
+    configs: dict[str, dict] = {}
     for event in events:
-        if isinstance(event, Tombstone):
-            held = {k: s for k, s in held.items() if not event.matches(k[0], k[1])}
-        else:
-            held.setdefault(event.key, []).append(event)
-    out = []
-    for parts in held.values():
-        out.extend(parts)
-    return out
+        if isinstance(event, RunConfig):
+            configs.setdefault(event.scope, {}).update(event.values)
+    return [e for e in events if isinstance(e, Series)], configs
+
+
+def _clock(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) if t else "never"

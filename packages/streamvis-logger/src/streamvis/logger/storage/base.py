@@ -50,6 +50,11 @@ class LogStore(ABC):
 class LogSource(ABC):
     """Read side of a log: incremental, so a tailer pays only for what is new."""
 
+    #: Counts the times the log at this PATH was found replaced (deleted, truncated, rotated or
+    #: rewritten) since this source first read it: the bytes read so far no longer describe
+    #: it. A reader that sees it change must start over with a fresh source.
+    generation: int = 0
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.bytes_read = 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+from typing import BinaryIO
 
 from streamvis.logger.storage.base import Chunk, LogSource, LogStore, StorageError
 
 __all__ = ["LocalSource", "LocalStore", "local_path"]
 
 _READ_CHUNK = 256 * 1024 * 1024  # bytes per read: bounds memory, keeps copies few
+_HEAD_BYTES = 64                  # first bytes compared on every read to spot a rewrite
 
 
 def local_path(url: str) -> str:
@@ -58,12 +60,19 @@ class LocalStore(LogStore):
 
 
 class LocalSource(LogSource):
-    """Reads a local file from where the previous read stopped."""
+    """Reads a local file from where the previous read stopped.
+
+    Before each read it checks that the file is still the one it has been reading: the same
+    inode, at least as long as what was read, and the same first bytes. Otherwise (the file
+    was deleted, truncated, rotated or rewritten) ``generation`` goes up and nothing is read.
+    """
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.path = local_path(url)
         self._offset = 0
+        self._identity: tuple[int, int] | None = None   # (st_dev, st_ino) of the file read
+        self._head = b""                                # its first bytes, to spot rewrites
 
     def exists(self) -> bool:
         return os.path.exists(self.path)
@@ -71,18 +80,34 @@ class LocalSource(LogSource):
     def read_new(self) -> list[Chunk]:
         try:
             with open(self.path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
+                st = os.fstat(f.fileno())
+                if self._replaced(f, st):
+                    self.generation += 1
+                    return []
                 f.seek(self._offset)
-                data = f.read(max(0, min(size - self._offset, _READ_CHUNK)))
+                data = f.read(max(0, min(st.st_size - self._offset, _READ_CHUNK)))
         except FileNotFoundError:
+            if self._identity is not None:  # it was there: deleted (or renamed away)
+                self.generation += 1
             return []
         except OSError as err:
             raise StorageError(f"cannot read log {self.path!r}: {err.strerror}") from err
         if not data:
             return []
+        if self._identity is None:
+            self._identity = (st.st_dev, st.st_ino)
+        if len(self._head) < _HEAD_BYTES:
+            self._head += data[:_HEAD_BYTES - len(self._head)]
         self._offset += len(data)
         self.bytes_read += len(data)
         return [Chunk("", data)]
+
+    def _replaced(self, f: BinaryIO, st: os.stat_result) -> bool:
+        if self._identity is None:
+            return False
+        if (st.st_dev, st.st_ino) != self._identity or st.st_size < self._offset:
+            return True
+        return os.pread(f.fileno(), len(self._head), 0) != self._head
 
 
 Store = LocalStore

@@ -10,6 +10,10 @@
   log's size. A segment whose upload finished up to ``lookback`` after its name was chosen is
   found by the next poll; a slower one by the next full listing. Nothing is ever missed.
 
+A full listing that no longer holds the earliest segment read (nor a compaction of it, which
+sorts before it) means the log was deleted or replaced by a new one (or its start deleted):
+``generation`` goes up and nothing is read; a fresh reader reads what is there.
+
 The reader remembers every segment name it has read (a few dozen bytes each; compaction keeps
 the count down), so a name is read once however often it is listed. A compacted segment's
 manifest marks its leaves as read; leaves already read through their own objects are skipped.
@@ -142,6 +146,7 @@ class SegmentSource(LogSource):
         self._last_full = 0.0
         self._need_full = True
         self._listing_open = False
+        self._first_stem: str | None = None  # the earliest segment read, without suffixes
 
     def exists(self) -> bool:
         if self._max_ns is None and not self._queue and not self._seen:
@@ -172,9 +177,21 @@ class SegmentSource(LogSource):
         else:
             bound = min(self._max_ns, time.time_ns()) - int(self.lookback * 1e9)
             start_after = time_key(bound)
-        names = [n for n in self._list(start_after)
-                 if n not in self._seen and SEGMENT_RE.match(n)]
+        listed = [n for n in self._list(start_after) if SEGMENT_RE.match(n)]
+        if start_after is None and self._seen and not self._continues(listed):
+            self.generation += 1  # deleted or replaced by a fresh log: start over
+            self._queue = []
+            return
+        names = [n for n in listed if n not in self._seen]
         self._queue = sorted(names, reverse=True)  # pop() from the end = smallest first
+
+    def _continues(self, listed: list[str]) -> bool:
+        """Whether a full listing still holds the start of the log read so far. Names sort in
+        log order and a compaction is named after its first leaf (sorting just before it), so
+        the listing must hold a segment whose leaf stem is at or before the first one read;
+        otherwise that was deleted (with the whole log, or the log was replaced)."""
+        return bool(listed) and self._first_stem is not None and \
+            min(_stem(n) for n in listed) <= self._first_stem
 
     def read_new(self) -> list[Chunk]:
         """The next batch of segments from the current listing; ``[]`` once it is read
@@ -216,6 +233,9 @@ class SegmentSource(LogSource):
         if name in self._seen:  # a compacted segment read earlier in this batch holds it
             return []
         self._seen.add(name)
+        stem = _stem(name)
+        if self._first_stem is None or stem < self._first_stem:
+            self._first_stem = stem
         self.bytes_read += len(data)
         self._max_ns = max(self._max_ns or 0, name_time(name))
         manifest, body = split_segment(data)
@@ -227,3 +247,8 @@ class SegmentSource(LogSource):
                 self._seen.add(leaf)
                 chunks.append(Chunk(f"{name}#{leaf}", body[offset:offset + length], True))
         return chunks
+
+
+def _stem(name: str) -> str:
+    """``<time>-<writer>-<seq>`` of a segment name: a compacted segment's is its first leaf's."""
+    return name.split(".", 1)[0]
