@@ -45,8 +45,8 @@ def _drawn(doc: Document, figure: str) -> dict[tuple, int]:
     models = list(doc.models)
     lines = next(m for m in models if m.tags[:2] == ["streamvis-lines", figure])
     inbox = next(m for m in models if m.tags[:2] == ["streamvis-inbox", figure])
-    counts = np.bincount(np.asarray(inbox.data["row"], dtype=np.int64),
-                         minlength=len(lines.data["key"]))
+    rows = np.asarray(inbox.data["row"], dtype=np.int64)
+    counts = np.bincount(rows[rows >= 0], minlength=len(lines.data["key"]))   # -1: reset
     return {(s, n, i): int(c) for s, n, i, c in zip(lines.data["scope"], lines.data["name"],
                                                     lines.data["index"], counts)}
 

@@ -67,7 +67,10 @@ class Page:
         elif tags[0] == "streamvis-inbox":
             data = event.model.data
             for r, x, y in zip(data["row"], data["x"], data["y"]):
-                rows[int(r)].append((float(x), float(y)))
+                if r == -1:              # a full resend: clear every line first
+                    rows[:] = [[] for _ in rows]
+                else:
+                    rows[int(r)].append((float(x), float(y)))
 
     def tick(self) -> list[Any]:
         self.events.clear()
@@ -205,7 +208,7 @@ def test_smoothing_sends_smoothed_lines_and_smoothed_new_points() -> None:
     page = Page(store, ["acc"])
     page.streamer.tick()
     page.streamer.set_smoothing(page.views["acc"], 0.5)
-    assert list(page.views["acc"].inbox.data["s"]) == [0.0, 0.5]
+    assert list(page.views["acc"].inbox.data["s"])[1:] == [0.0, 0.5]
     store.append(series("a", "acc", [2], [1.0]))
     page.streamer.tick()
     assert list(page.views["acc"].inbox.data["s"]) == [0.75]
@@ -280,7 +283,7 @@ def test_smoothing_on_and_off_dims_the_raw_lines() -> None:
     view = page.views["acc"]
     assert not any(r.visible for r in view.smoothed)
     page.streamer.set_smoothing(view, 0.5)
-    assert list(view.inbox.data["s"]) == [0.0, 0.5, 0.75, 0.875]
+    assert list(view.inbox.data["s"])[1:] == [0.0, 0.5, 0.75, 0.875]   # after the reset
     assert all(r.visible for r in view.smoothed)
     assert all(r.glyph.line_alpha < 1 for r in view.raw)       # raw kept faint
     page.streamer.set_smoothing(view, 0.0)
@@ -355,3 +358,18 @@ def test_without_a_palette_each_run_gets_one_colour_on_every_figure() -> None:
         == viridis.palette[1]
     # past the ten Category10 colours: still distinct
     assert len({run_color(i) for i in range(300)}) == 300
+
+
+def test_a_zoom_resends_points_without_emptying_the_lines_first() -> None:
+    store = SeriesStore()
+    sweep(store, 3, 100)
+    page = Page(store, ["acc"])
+    page.streamer.tick()
+    state = page.streamer.figures[0]
+    state.window = (10.0, 20.0)
+    page.events.clear()
+    page.streamer.refresh_figure(state)
+    kinds = [(type(e).__name__, e.model.tags[0]) for e in page.events]
+    # one message: the browser clears and refills every line at once
+    assert kinds == [("ColumnDataChangedEvent", "streamvis-inbox")], kinds
+    assert page.lines("acc") == {f"run{r}|acc|0": 13 for r in range(3)}

@@ -237,17 +237,20 @@ class FigureView:
     def set_lines(self, lines: list[Line]) -> None:
         """Replace every line of the figure (first fill, zoom, budget change, deletes).
 
-        A line figure's rows go out with empty lines and their points follow flat, in one
-        inbox message (a ragged column would cost a binary buffer per line)."""
-        self.keys = [k for k, *_ in lines]
-        self.rows = {k: i for i, k in enumerate(self.keys)}
-        self.lines.data = self._row_columns(self.keys)
-        self.smooth.data = self._smooth_columns(lines)
+        A line figure's points go out flat, in one inbox message that starts by clearing every
+        row (a ragged column would cost a binary buffer per line); its rows are resent only
+        when the set of series changed, so a zoom never shows empty lines in between."""
+        keys = [k for k, *_ in lines]
+        if self.scatter or keys != self.keys or not keys:
+            self.keys = keys
+            self.rows = {k: i for i, k in enumerate(self.keys)}
+            self.lines.data = self._row_columns(self.keys)
+            self.smooth.data = self._smooth_columns(lines)
+            self._update_legend()
         if self.scatter:
             self.points.data = flat_points(lines, 0)
         else:
-            self.send_points(*flat_rows(lines, 0))
-        self._update_legend()
+            self.send_points(*flat_rows(lines, 0), reset=True)
 
     def add_lines(self, lines: list[Line]) -> FlatPoints | None:
         """Append new series as new rows (one stream message per source). A line figure
@@ -277,9 +280,17 @@ class FigureView:
                 "color": [self.color_of(k) for k, *_ in lines]}
 
     def send_points(self, rows: np.ndarray, x: np.ndarray, y: np.ndarray,
-                    s: np.ndarray | None) -> None:
-        """New points of existing rows, all in one message (appended in the browser)."""
+                    s: np.ndarray | None, reset: bool = False) -> None:
+        """New points of existing rows, all in one message (appended in the browser). With
+        ``reset``, a first entry of row -1 tells the browser to clear every line first."""
+        smooth = s is not None and self.smoothing > 0
+        if reset:
+            nan = np.full(1, np.nan)
+            rows, x, y = (np.concatenate(([-1.0], rows)), np.concatenate((nan, x)),
+                          np.concatenate((nan, y)))
+            if smooth:
+                s = np.concatenate((nan, s))
         data = {"row": rows.astype(np.float64), "x": x, "y": y}
-        if s is not None and self.smoothing > 0:
+        if smooth:
             data["s"] = s
         self.inbox.data = data
