@@ -37,7 +37,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
-from bench_server import _varint, free_port, get, stop, wait_http  # noqa: E402
+from bench_server import _varint, free_port, stop, wait_http  # noqa: E402
 from common import check, environment, print_table  # noqa: E402
 from support_browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 

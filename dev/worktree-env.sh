@@ -7,8 +7,10 @@
 _wt="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _venv="${1:-$_wt/.venv}"
 _src="$_wt/packages/streamvis-proto/src"
-"$_venv/bin/python" -m grpc_tools.protoc -I"$_src" \
-  -I"$("$_venv/bin/python" -c "from importlib.resources import files; print(files('grpc_tools') / '_proto')")" \
+# The pinned generator (not the venv's grpcio-tools): see packages/streamvis-proto/hatch_build.py.
+_gen="$(bash "$_wt/dev/proto-generator.sh")" || return 1
+"$_gen" -m grpc_tools.protoc -I"$_src" \
+  -I"$("$_gen" -c "from importlib.resources import files; print(files('grpc_tools') / '_proto')")" \
   --python_out="$_src" --pyi_out="$_src" streamvis/proto/data.proto || return 1
 export PYTHONPATH="$_wt/packages/streamvis-proto/src:$_wt/packages/streamvis-logger/src:$_wt/packages/streamvis-server/src:$_wt/packages/streamvis-cli/src${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$_venv/bin:$PATH"

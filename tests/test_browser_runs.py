@@ -20,6 +20,8 @@ if not os.environ.get("CI"):  # in CI a missing browser is a failure, never a si
     if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Debian chromium is not installed", allow_module_level=True)
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
+
 from streamvis.logger import DataLogger  # noqa: E402
 
 from support_browser import READY_JS, chromium, screenshot, streamvis_server  # noqa: E402
@@ -128,6 +130,11 @@ def test_every_line_of_every_run_is_drawn_and_listed(site: tuple[str, str], page
     legends = page.evaluate("() => [...Bokeh.documents[0].all_models].filter(m => "
                             "m.type === 'Legend' && m.visible).length")
     assert legends == 0
+    # mouse-wheel zoom is active from the start on every figure
+    wheel = page.evaluate("() => [...Bokeh.documents[0].all_models].filter(m => "
+                          "(m.tags || []).includes('streamvis-figure')).map(m => "
+                          "m.toolbar.active_scroll && m.toolbar.active_scroll.type)")
+    assert wheel == ["WheelZoomTool"] * len(FIGURES), wheel   # the figures shown
     screenshot(page, "sweep-300.png")
 
 
@@ -166,6 +173,22 @@ def test_a_run_has_one_colour_on_every_figure(site: tuple[str, str], page: Any) 
     assert swatch == "rgb({}, {}, {})".format(*(int(hex_color[i:i + 2], 16) for i in (0, 2, 4)))
 
 
+# Page coordinates of the outlier's 11th point in the loss figure
+OUTLIER_POINT_JS = """(outlier) => {
+  const models = [...Bokeh.documents[0].all_models];
+  const lines = models.find(m => (m.tags || [])[0] === 'streamvis-lines' && m.tags[1] === 'loss');
+  const row = lines.data.scope.indexOf(outlier);
+  for (const m of models) {
+    if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== 'loss') continue;
+    const view = Bokeh.index.find_one(m);
+    if (!view) continue;
+    const box = view.canvas_view.el.getBoundingClientRect();
+    return [box.left + view.frame.x_scale.compute(lines.data.xs[row][10]),
+            box.top + view.frame.y_scale.compute(lines.data.ys[row][10])];
+  }
+  return null; }"""
+
+
 def test_hovering_a_line_or_a_run_highlights_it_everywhere(site: tuple[str, str],
                                                           page: Any) -> None:
     url, _ = site
@@ -176,23 +199,17 @@ def test_hovering_a_line_or_a_run_highlights_it_everywhere(site: tuple[str, str]
     page.wait_for_function("() => window.streamvis.highlighted().scope === 'run123'")
     assert page.evaluate("() => window.streamvis.highlighted()") == want
     # the mouse over the outlier's line in one figure: tooltip and highlight in both
-    point = page.evaluate("""(outlier) => {
-      const models = [...Bokeh.documents[0].all_models];
-      const lines = models.find(m => (m.tags || [])[0] === 'streamvis-lines' &&
-                                     m.tags[1] === 'loss');
-      const row = lines.data.scope.indexOf(outlier);
-      for (const m of models) {
-        if (!(m.tags || []).includes('streamvis-figure') || m.tags[1] !== 'loss') continue;
-        const view = Bokeh.index.find_one(m);
-        if (!view) continue;
-        const box = view.canvas_view.el.getBoundingClientRect();
-        return [box.left + view.frame.x_scale.compute(lines.data.xs[row][10]),
-                box.top + view.frame.y_scale.compute(lines.data.ys[row][10])];
-      }
-      return null; }""", OUTLIER)
-    page.mouse.move(point[0], point[1] + 30)
-    page.mouse.move(*point)
-    page.wait_for_function(f"() => window.streamvis.highlighted().scope === '{OUTLIER}'")
+    # the plot may still be settling its ranges: aim again until the hover lands
+    for _ in range(10):
+        point = page.evaluate(OUTLIER_POINT_JS, OUTLIER)
+        page.mouse.move(point[0], point[1] + 30)
+        page.mouse.move(*point)
+        try:
+            page.wait_for_function(f"() => window.streamvis.highlighted().scope === '{OUTLIER}'",
+                                   timeout=2000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     got = page.evaluate("() => window.streamvis.highlighted()")
     assert got == {"scope": OUTLIER, "figures": {f: [f"{OUTLIER}|{f}|0"] for f in FIGURES}}
     assert page.get_by_text(OUTLIER, exact=True).count() >= 2    # panel row and tooltip

@@ -43,6 +43,8 @@ def _footer(rows: list[SeriesSummary], stats: ReadStats) -> str:
         parts.append(f"{stats.superseded_points} points superseded by resumed runs")
     if stats.duplicate_records:
         parts.append(f"{stats.duplicate_records} records stored twice read once")
+    if stats.oversized_frames:
+        parts.append(f"{stats.oversized_frames} frames over the reader's size cap skipped")
     return ", ".join(parts)
 
 
@@ -77,6 +79,7 @@ def render_json(rows: list[SeriesSummary], stats: ReadStats, path: str,
                    "damaged_bytes": stats.damaged_bytes, "bad_records": stats.bad_records,
                    "orphan_points": stats.orphan_points,
                    "superseded_points": stats.superseded_points,
+                   "oversized_frames": stats.oversized_frames,
                    "duplicate_records": stats.duplicate_records},
     }
     return json.dumps(document, indent=2, allow_nan=False)

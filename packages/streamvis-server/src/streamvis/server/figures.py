@@ -27,10 +27,11 @@ from bokeh.models import (CDSView, Column, ColumnDataSource, CustomJS, CustomJSH
 from bokeh.plotting import figure
 
 from streamvis.logger import SeriesKey
+from streamvis.server.linedata import FlatPoints, Line, empty, flat_points, flat_rows
 from streamvis.server.runs import RunColors
 from streamvis.server.schema import FigureSpec
 
-__all__ = ["FigureView", "FlatPoints", "LEGEND_MAX_LINES", "Line", "js_source", "series_label"]
+__all__ = ["FigureView", "LEGEND_MAX_LINES", "js_source", "series_label"]
 
 RAW_ALPHA_SMOOTHED = 0.25   # raw line opacity while a smoothed line is drawn over it
 LEGEND_MAX_LINES = 10
@@ -41,10 +42,6 @@ _SIZE_KWARGS = ("width", "height", "sizing_mode", "y_axis_type", "output_backend
 # webgl}` opts in.
 DEFAULT_OUTPUT_BACKEND = "canvas"
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
-
-# one line to draw: its key and the x, y (and smoothed y, or None) values to send
-Line = tuple[SeriesKey, np.ndarray, np.ndarray, "np.ndarray | None"]
-
 
 def js_source(name: str) -> str:
     """The text of one of the package's browser scripts (``static/NAME``)."""
@@ -75,14 +72,14 @@ class FigureView:
                                or DEFAULT_OUTPUT_BACKEND)
         name = spec.name
         self.lines = ColumnDataSource(self._row_columns([]), tags=["streamvis-lines", name])
-        self.points = ColumnDataSource({"x": _empty(), "y": _empty(), "row": _empty()},
+        self.points = ColumnDataSource({"x": empty(), "y": empty(), "row": empty()},
                                        tags=["streamvis-points", name])
         self.smooth = ColumnDataSource({"xs": [], "ys": [], "color": []},
                                        tags=["streamvis-smooth", name])
         self.highlight = ColumnDataSource({"xs": [], "ys": [], "color": []},
                                           tags=["streamvis-highlight", name])
-        self.inbox = ColumnDataSource({"row": _empty(), "x": _empty(), "y": _empty(),
-                                       "s": _empty()}, tags=["streamvis-inbox", name])
+        self.inbox = ColumnDataSource({"row": empty(), "x": empty(), "y": empty(),
+                                       "s": empty()}, tags=["streamvis-inbox", name])
         self.row_filter = IndexFilter(indices=None)         # rows shown (the run panel's)
         self.point_filter = BooleanFilter(booleans=None)    # scatter: points of rows shown
         self.inbox.js_on_change("data", CustomJS(code=js_source("inbox.js"), args=dict(
@@ -244,17 +241,20 @@ class FigureView:
     def set_lines(self, lines: list[Line]) -> None:
         """Replace every line of the figure (first fill, zoom, budget change, deletes).
 
-        A line figure's rows go out with empty lines and their points follow flat, in one
-        inbox message (a ragged column would cost a binary buffer per line)."""
-        self.keys = [k for k, *_ in lines]
-        self.rows = {k: i for i, k in enumerate(self.keys)}
-        self.lines.data = self._row_columns(self.keys)
-        self.smooth.data = self._smooth_columns(lines)
+        A line figure's points go out flat, in one inbox message that starts by clearing every
+        row (a ragged column would cost a binary buffer per line); its rows are resent only
+        when the set of series changed, so a zoom never shows empty lines in between."""
+        keys = [k for k, *_ in lines]
+        if self.scatter or keys != self.keys or not keys:
+            self.keys = keys
+            self.rows = {k: i for i, k in enumerate(self.keys)}
+            self.lines.data = self._row_columns(self.keys)
+            self.smooth.data = self._smooth_columns(lines)
+            self._update_legend()
         if self.scatter:
-            self.points.data = _flat(lines, 0)
+            self.points.data = flat_points(lines, 0)
         else:
-            self.send_points(*_flat_rows(lines, 0))
-        self._update_legend()
+            self.send_points(*flat_rows(lines, 0), reset=True)
 
     def add_lines(self, lines: list[Line]) -> FlatPoints | None:
         """Append new series as new rows (one stream message per source). A line figure
@@ -272,9 +272,9 @@ class FigureView:
         if len(self.keys) <= LEGEND_MAX_LINES + len(lines) or self.legend_choice:
             self._update_legend()
         if self.scatter:
-            self.points.stream(_flat(lines, first))
+            self.points.stream(flat_points(lines, first))
             return None
-        return _flat_rows(lines, first)
+        return flat_rows(lines, first)
 
     def _smooth_columns(self, lines: list[Line]) -> dict[str, Any]:
         """Rows of the smoothed lines: empty for a line figure (filled through the inbox)."""
@@ -284,37 +284,17 @@ class FigureView:
                 "color": [self.color_of(k) for k, *_ in lines]}
 
     def send_points(self, rows: np.ndarray, x: np.ndarray, y: np.ndarray,
-                    s: np.ndarray | None) -> None:
-        """New points of existing rows, all in one message (appended in the browser)."""
+                    s: np.ndarray | None, reset: bool = False) -> None:
+        """New points of existing rows, all in one message (appended in the browser). With
+        ``reset``, a first entry of row -1 tells the browser to clear every line first."""
+        smooth = s is not None and self.smoothing > 0
+        if reset:
+            nan = np.full(1, np.nan)
+            rows, x, y = (np.concatenate(([-1.0], rows)), np.concatenate((nan, x)),
+                          np.concatenate((nan, y)))
+            if smooth:
+                s = np.concatenate((nan, s))
         data = {"row": rows.astype(np.float64), "x": x, "y": y}
-        if s is not None and self.smoothing > 0:
+        if smooth:
             data["s"] = s
         self.inbox.data = data
-
-
-FlatPoints = tuple[np.ndarray, np.ndarray, np.ndarray, "np.ndarray | None"]
-
-
-def _flat_rows(lines: list[Line], first_row: int) -> FlatPoints:
-    """Points of ``lines`` (rows from ``first_row``) as flat row, x, y and smoothed y."""
-    if not lines:
-        return _empty(), _empty(), _empty(), None
-    flat = _flat(lines, first_row)
-    smoothed = None
-    if any(s is not None for *_, s in lines):
-        smoothed = np.concatenate([s if s is not None else np.full(len(x), np.nan)
-                                   for _, x, _, s in lines]).astype(np.float64)
-    return flat["row"], flat["x"], flat["y"], smoothed
-
-
-def _empty() -> np.ndarray:
-    return np.zeros(0, dtype=np.float64)
-
-
-def _flat(lines: list[Line], first_row: int) -> dict[str, np.ndarray]:
-    if not lines:
-        return {"x": _empty(), "y": _empty(), "row": _empty()}
-    return {"x": np.concatenate([x for _, x, _, _ in lines]).astype(np.float64),
-            "y": np.concatenate([y for _, _, y, _ in lines]).astype(np.float64),
-            "row": np.concatenate([np.full(len(x), first_row + i, dtype=np.float64)
-                                   for i, (_, x, _, _) in enumerate(lines)])}

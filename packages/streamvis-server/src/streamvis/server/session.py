@@ -26,7 +26,8 @@ from bokeh.events import DocumentReady, RangesUpdate, Reset
 
 from streamvis.logger import SeriesKey
 from streamvis.server.downsample import minmax_indices, window
-from streamvis.server.figures import FigureView, Line
+from streamvis.server.figures import FigureView
+from streamvis.server.linedata import Line
 from streamvis.server.runs import RunTable
 from streamvis.server.smoothing import ema
 from streamvis.server.store import WALL, SeriesStore

@@ -1,5 +1,5 @@
 // A figure's new points arrived (inbox.data: row, x, y and, while smoothing, s): append them
-// to their lines in the browser. Args: inbox, lines, points, smooth, scatter. Runs as the body
+// to their lines in the browser (a first row of -1: clear every line first). Args: inbox, lines, points, smooth, scatter. Runs as the body
 // of a CustomJS callback on inbox's "data" change; nothing here is sent back to the server.
 const col = (src, name) => (src.data instanceof Map ? src.data.get(name) : src.data[name]);
 const put = (src, name, value) => {
@@ -25,6 +25,12 @@ const xs = scatter ? null : col(lines, "xs"), ys = scatter ? null : col(lines, "
 const sxs = col(smooth, "xs"), sys = col(smooth, "ys");
 const smoothing = s !== undefined && s.length === n;
 let a = 0;
+const reset = !scatter && rows[0] === -1;    // a full resend: clear every line first
+if (reset) {
+  for (let r = 0; r < xs.length; r++) { xs[r] = []; ys[r] = []; }
+  for (let r = 0; r < sxs.length; r++) { sxs[r] = []; sys[r] = []; }
+  a = 1;
+}
 while (a < n) {
   const r = rows[a];
   let b = a + 1;
@@ -40,5 +46,5 @@ while (a < n) {
   a = b;
 }
 if (!scatter) lines.change.emit();
-if (smoothing) smooth.change.emit();
+if (smoothing || reset) smooth.change.emit();
 if (window.streamvis && window.streamvis._appended) window.streamvis._appended();

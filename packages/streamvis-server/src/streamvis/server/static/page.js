@@ -152,22 +152,75 @@ function refilter() {
   }
 }
 
+// A short regex matching exactly `words` (a trie: shared prefixes written once), so that a
+// selection of hundreds of runs fits the server's limit on scopes= (1,000 characters).
+const escapeClass = c => c.replace(/[\]\\^-]/g, "\\$&");
+const charClass = chars => {          // "0123579" -> "0-357-9"
+  const codes = [...new Set(chars)].map(c => c.codePointAt(0)).sort((p, q) => p - q);
+  let out = "";
+  for (let i = 0; i < codes.length;) {
+    let j = i;
+    while (j + 1 < codes.length && codes[j + 1] === codes[j] + 1) j++;
+    const lo = escapeClass(String.fromCodePoint(codes[i]));
+    const hi = escapeClass(String.fromCodePoint(codes[j]));
+    out += j - i >= 2 ? lo + "-" + hi : j > i ? lo + hi : lo;
+    i = j + 1;
+  }
+  return out;
+};
+function trieRegex(words) {
+  const root = new Map();
+  for (const w of words) {
+    let node = root;
+    for (const ch of w) {
+      if (!node.has(ch)) node.set(ch, new Map());
+      node = node.get(ch);
+    }
+    node.set("", null);
+  }
+  const emit = node => {
+    const ends = node.has("");
+    const alts = [], leaves = [];
+    for (const [ch, child] of node) {
+      if (ch === "") continue;
+      if (child.size === 1 && child.has("")) leaves.push(ch);
+      else alts.push(escapeRe(ch) + emit(child));
+    }
+    if (leaves.length > 1) alts.push("[" + charClass(leaves) + "]");
+    else if (leaves.length === 1) alts.push(escapeRe(leaves[0]));
+    if (!alts.length) return "";
+    const body = alts.length === 1 ? alts[0] : "(?:" + alts.join("|") + ")";
+    if (!ends) return body;
+    return alts.length === 1 && body.length === 1 ? body + "?" : "(?:" + body + ")?";
+  };
+  return emit(root);
+}
+
 function updateUrl() {
   const names = [...rowsByScope.keys()];
   const shown = names.filter(isShown);
-  const url = new URL(window.location.href);
-  if (urlRe !== null && url.searchParams.has("scopes") &&
-      names.every(s => urlRe.test(s) === isShown(s)))
+  const params = new URLSearchParams(window.location.search);
+  const same = re => re !== null && names.every(s => re.test(s) === isShown(s));
+  if (params.has("scopes") && same(urlRe))
     return;                          // the address already says what is shown
-  if (shown.length === names.length) {
-    url.searchParams.delete("scopes");
-    urlRe = null;
-  } else {
-    const re = shown.length ? shown.map(escapeRe).join("|") : "[^\\s\\S]";
-    url.searchParams.set("scopes", re);
-    urlRe = compile(re);
+  let re = null;
+  if (shown.length !== names.length) {
+    const candidates = [shown.length ? trieRegex(shown) : "[^\\s\\S]"];
+    if (filterText && hidden.size === 0)   // the filter alone, when it says the same
+      candidates.push(".*" + escapeRe(filterText) + ".*", ".*(?:" + filterText + ").*");
+    re = candidates.filter(c => same(compile(c))).sort((p, q) => p.length - q.length)[0];
   }
-  window.history.replaceState(window.history.state, "", url.toString());
+  const tooLong = re !== null && re !== undefined && re.length > 1000;
+  if (panel) panel.classList.toggle("sv-url-stale", tooLong);
+  if (tooLong || re === undefined) re = null;   // the address cannot say it: leave it out
+  urlRe = re === null ? null : compile(re);
+  // keep the rest of the address as typed (rows=a,b;c stays readable)
+  const rest = window.location.search.replace(/^\?/, "").split("&")
+    .filter(p => p && !p.startsWith("scopes="));
+  if (re !== null) rest.push("scopes=" + encodeURIComponent(re));
+  const url = window.location.pathname + (rest.length ? "?" + rest.join("&") : "") +
+    window.location.hash;
+  window.history.replaceState(window.history.state, "", url);
 }
 
 function changed() {
