@@ -37,9 +37,10 @@ class Page:
         self.sent: list[np.ndarray] = []
         send = view.send_points
 
-        def record(rows, xs, ys, smooth=None):
-            self.sent.append(np.asarray(xs))
-            return send(rows, xs, ys, smooth)
+        def record(rows, xs, ys, smooth=None, **kwargs):
+            keep = np.asarray(rows) >= 0   # a reset marker (row -1) is not a point
+            self.sent.append(np.asarray(xs)[keep])
+            return send(rows, xs, ys, smooth, **kwargs)
 
         view.send_points = record
 

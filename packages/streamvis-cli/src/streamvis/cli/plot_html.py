@@ -66,6 +66,9 @@ def _fill(view: FigureView, panel: Panel, smoothing: float) -> int:
     if not view.scatter:   # in place, not through the inbox the browser script would empty
         view.lines.data = {**view.lines.data, "xs": [x for _, x, _, _ in lines],
                            "ys": [y for _, _, y, _ in lines]}
+        if smoothing > 0:
+            view.smooth.data = {**view.smooth.data, "xs": [x for _, x, _, _ in lines],
+                                "ys": [s if s is not None else [] for *_, s in lines]}
         view.inbox.data = {name: np.zeros(0) for name in view.inbox.data}
     return sum(len(x) for _, x, _, _ in lines)
 
