@@ -54,17 +54,19 @@ server.start()
 print("serving", flush=True)
 server.io_loop.start()
 """
-# [raw glyphs, points held in all, largest x held, largest y held, plot inner width]
+# [lines drawn, points held in all, largest x held, largest y held, plot inner width]
 HELD_JS = """() => {
-  if (!window.Bokeh || !Bokeh.documents.length) return [0, 0, null, null, 0];
+  if (!window.Bokeh || !Bokeh.documents.length || !window.streamvis || !window.streamvis.ready)
+    return [0, 0, null, null, 0];
   let glyphs = 0, n = 0, xmax = -Infinity, ymax = -Infinity, width = 0;
   for (const m of Bokeh.documents[0].all_models) {
-    if (!(m.tags || []).includes('streamvis-figure')) continue;
-    width = m.inner_width;
-    for (const r of m.renderers) {
-      if (!(r.tags || []).includes('raw')) continue;
+    const tags = m.tags || [];
+    if (tags.includes('streamvis-figure')) width = m.inner_width;
+    if (tags[0] !== 'streamvis-lines') continue;
+    for (let r = 0; r < m.data.xs.length; r++) {
+      const x = m.data.xs[r], y = m.data.ys[r];
+      if (!x.length) continue;
       glyphs += 1;
-      const x = r.data_source.data.x, y = r.data_source.data.y;
       n += x.length;
       for (let i = 0; i < x.length; i++) {
         if (x[i] > xmax) xmax = x[i];
@@ -85,8 +87,8 @@ ZOOM_JS = """([start, end]) => {
   return false;
 }"""
 FIRST_X_JS = """() => { for (const m of Bokeh.documents[0].all_models)
-  if ((m.tags || []).includes('raw') && m.type === 'ColumnDataSource')
-    return [m.data.x[0], m.data.x.length]; return null; }"""
+  if ((m.tags || [])[0] === 'streamvis-lines' && m.data.xs.length)
+    return [m.data.xs[0][0], m.data.xs[0].length]; return null; }"""
 
 
 # -- data --------------------------------------------------------------------------------

@@ -36,23 +36,23 @@ print("serving", flush=True)
 server.io_loop.start()
 """
 
-# Per figure shown: its name, axis kind, and per raw glyph (scope/name/index) the points held.
+# Per figure shown: its name, axis kind, and per line drawn (scope|name|index) the points held,
+# read through the page's test hook ``window.streamvis.shown()``.
 FIGURES_JS = """() => {
   const out = {};
-  if (!window.Bokeh || !Bokeh.documents.length) return out;
-  for (const m of Bokeh.documents[0]._all_models.values()) {
+  if (!window.Bokeh || !Bokeh.documents.length || !window.streamvis || !window.streamvis.ready)
+    return out;
+  const shown = window.streamvis.shown();
+  for (const m of Bokeh.documents[0].all_models) {
     const tags = m.tags || [];
-    if (!tags.includes('streamvis-figure')) continue;
-    const glyphs = {};
-    for (const r of m.renderers) {
-      if (!(r.tags || []).includes('raw')) continue;
-      const t = r.data_source.tags;
-      glyphs[t[1] + '|' + t[2] + '|' + t[3]] = r.data_source.get_length();
-    }
-    out[tags[1] + ':' + tags[2]] = glyphs;
+    if (!tags.includes('streamvis-figure') || !Bokeh.index.find_one(m)) continue;
+    out[tags[1] + ':' + tags[2]] = shown[tags[1]] || {};
   }
   return out;
 }"""
+
+# Wait for this before reading the page: the document is loaded and the test hooks are set.
+READY_JS = "() => window.streamvis !== undefined && window.streamvis.ready === true"
 
 # Pixel boxes of every figure view on the page, by figure name.
 BOXES_JS = """() => {

@@ -11,8 +11,9 @@ from typing import IO, Any
 import numpy as np
 
 from streamvis.cli.errors import CliError
-from streamvis.cli.logs import compile_pattern, config_text, flat_config, read_contents, select
+from streamvis.cli.logs import compile_pattern, config_cell, read_contents, select
 from streamvis.logger import Series
+from streamvis.logger.runconfig import flatten_config
 
 __all__ = ["field_names", "register", "run", "write_csv", "write_parquet"]
 
@@ -58,9 +59,9 @@ def _text(column: np.ndarray) -> list[str]:
 def config_columns(series: list[Series], configs: dict[str, dict]) -> tuple[list[str],
                                                                            dict[str, list]]:
     """(column names ``config.KEY``, per scope the row of cells) for ``--with-config``."""
-    flat = {s.scope: flat_config(configs.get(s.scope, {})) for s in series}
+    flat = {s.scope: flatten_config(configs.get(s.scope, {})) for s in series}
     keys = list(dict.fromkeys(k for c in flat.values() for k in c))
-    cells = {scope: [config_text(c[k]) if k in c else "" for k in keys]
+    cells = {scope: [config_cell(c[k]) if k in c else "" for k in keys]
              for scope, c in flat.items()}
     return [f"config.{k}" for k in keys], cells
 

@@ -6,10 +6,11 @@ import argparse
 import json
 import sys
 
-from streamvis.cli.logs import config_text, flat_config, read_contents
+from streamvis.cli.logs import read_contents
 from streamvis.cli.summary import SeriesSummary, summarize
 from streamvis.cli.table import format_bytes, format_number, format_table
 from streamvis.logger import ReadStats
+from streamvis.logger.runconfig import config_text
 
 __all__ = ["register", "render_json", "render_table", "run"]
 
@@ -49,8 +50,7 @@ def _footer(rows: list[SeriesSummary], stats: ReadStats) -> str:
 
 def compact_config(config: dict) -> str:
     """``key=value`` pairs of a run config, cut to ``CONFIG_WIDTH`` characters."""
-    text = " ".join(f"{k}={config_text(v)}" for k, v in flat_config(config).items())
-    return text if len(text) <= CONFIG_WIDTH else text[:CONFIG_WIDTH - 3] + "..."
+    return config_text(config, CONFIG_WIDTH)
 
 
 def render_table(rows: list[SeriesSummary], stats: ReadStats,

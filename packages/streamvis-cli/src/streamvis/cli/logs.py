@@ -19,8 +19,7 @@ from streamvis.logger import (
 from streamvis.logger.reader import legacy_configs
 from streamvis.logger.storage import scheme_of
 
-__all__ = ["LogContents", "check_log", "check_source", "compile_pattern", "config_text",
-           "flat_config",
+__all__ = ["LogContents", "check_log", "check_source", "compile_pattern", "config_cell",
            "read_contents", "read_series", "select"]
 
 
@@ -89,19 +88,7 @@ def read_series(path: str) -> tuple[list[Series], ReadStats]:
     return contents.series, contents.stats
 
 
-def flat_config(config: dict, prefix: str = "") -> dict[str, object]:
-    """A run config with nested dicts flattened to dotted keys (``opt.lr``); lists stay
-    values."""
-    out: dict[str, object] = {}
-    for key, value in config.items():
-        if isinstance(value, dict) and value:
-            out.update(flat_config(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def config_text(value: object) -> str:
+def config_cell(value: object) -> str:
     """A config value as a short cell: strings bare, everything else as JSON."""
     return value if isinstance(value, str) else json.dumps(value)
 

@@ -1,8 +1,9 @@
 """Render a page of panels as one standalone, interactive Bokeh HTML file (no server).
 
-The figures are the viewer's own (``FigureView``: same glyphs, colours, legend that hides a line
-on click, hover, tags; the legend moved beside the plot so it covers no data) laid out by the
-viewer's grid, with BokehJS inlined so the file works
+The figures are the viewer's own (``FigureView``: one glyph for all lines, the same colours,
+hover, tags, the legend beside the plot so it covers no data) laid out by the viewer's grid,
+with the lines' points placed in their source (the viewer streams them through an inbox that
+a file has no server to fill), with BokehJS inlined so the file works
 offline and can be mailed. Without a server there is no zoom refetch, so each line keeps full
 resolution up to ``HTML_FULL_POINTS`` points; a longer one keeps first/last/min/max of
 ``HTML_BUCKETS`` x-buckets (zooming in up to about ten times on a 1,000-pixel plot still shows
@@ -43,8 +44,6 @@ def render_html(panels: list[Panel], layout: Layout, title: str,
         if smoothing > 0:
             view.set_smoothing(smoothing)
         held += _fill(view, panel, smoothing)
-        for fig in view.figs:
-            _legend_outside(fig)
     grid = grid_for(layout, {name: view.container for name, view in views.items()})
     if size is None:
         root = Column(grid, sizing_mode="stretch_both")
@@ -54,32 +53,24 @@ def render_html(panels: list[Panel], layout: Layout, title: str,
 
 
 def _fill(view: FigureView, panel: Panel, smoothing: float) -> int:
-    """Give ``view`` one glyph per line, data first (as the viewer does); returns points."""
-    held = 0
+    """Put every line of ``panel`` in ``view`` (reduced past ``HTML_FULL_POINTS``); returns
+    the points held."""
+    lines = []
     for line in panel.lines:
         x, y = line.columns[panel.xcol], line.columns[panel.ycol]
-        if len(line) > HTML_FULL_POINTS:
-            idx = reduce_line(x, y, HTML_BUCKETS)
-        else:
-            idx = np.arange(len(line))
-        glyphs = view.add_series(line.key, attach=False)
-        glyphs.raw.data = {c: _js_array(v[idx]) for c, v in line.columns.items()}
-        if smoothing > 0 and len(line):
-            ys = smoothed(y, smoothing)
-            sidx = idx if len(line) <= HTML_FULL_POINTS else reduce_line(x, ys, HTML_BUCKETS)
-            glyphs.smooth.data = {panel.xcol: _js_array(x[sidx]), panel.ycol: ys[sidx]}
-        view.attach(line.key)
-        held += len(idx)
-    return held
-
-
-def _legend_outside(fig: Any) -> None:
-    """Move the viewer's legend from over the plot to a panel on its right (a shared page has
-    no live controls to move it out of the way)."""
-    for legend in list(fig.legend):
-        fig.center = [r for r in fig.center if r is not legend]
-        legend.location = "top_left"
-        fig.add_layout(legend, "right")
+        idx = (reduce_line(x, y, HTML_BUCKETS) if len(line) > HTML_FULL_POINTS
+               else np.arange(len(line)))
+        smooth = smoothed(y, smoothing)[idx] if smoothing > 0 and len(line) else None
+        lines.append((line.key, _js_array(x[idx]), _js_array(y[idx]), smooth))
+    view.set_lines(lines)
+    if not view.scatter:   # in place, not through the inbox the browser script would empty
+        view.lines.data = {**view.lines.data, "xs": [x for _, x, _, _ in lines],
+                           "ys": [y for _, _, y, _ in lines]}
+        if smoothing > 0:
+            view.smooth.data = {**view.smooth.data, "xs": [x for _, x, _, _ in lines],
+                                "ys": [s if s is not None else [] for *_, s in lines]}
+        view.inbox.data = {name: np.zeros(0) for name in view.inbox.data}
+    return sum(len(x) for _, x, _, _ in lines)
 
 
 def _js_array(a: Any) -> np.ndarray:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["config_json"]
+__all__ = ["config_json", "config_text", "flatten_config"]
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -44,3 +44,25 @@ def config_json(config: Mapping[str, Any]) -> str:
             raise TypeError(f"config key {key!r} is a {type(key).__name__}; expected str keys")
         _check(value, key)
     return json.dumps(dict(config), separators=(",", ":"), allow_nan=False)
+
+
+def flatten_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A run config with nested dicts flattened to dotted keys (``opt.lr``); lists stay
+    values."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping) and value:
+            out.update(flatten_config(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def config_text(config: Mapping[str, Any], width: int | None = None) -> str:
+    """``key=value`` pairs of a run config (strings bare, other values as JSON), cut to
+    ``width`` characters with ``...``."""
+    text = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}"
+                    for k, v in flatten_config(config).items())
+    if width is not None and len(text) > width:
+        text = text[:width - 3] + "..."
+    return text

@@ -37,7 +37,8 @@ class StreamvisHandler(Handler):
     def modify_document(self, doc: Any) -> None:
         request = doc.session_context.request if doc.session_context else None
         arguments = request.arguments if request is not None else {}
-        build_document(doc, self.schema, self.store, self.log_path, arguments)
+        build_document(doc, self.schema, self.store, self.log_path, arguments,
+                       lambda: self.tailer.configs)
         add_status_banner(doc, self.tailer)
 
     def on_server_loaded(self, server_context: Any) -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
 from bokeh.core.templates import get_env
-from bokeh.models import Column, Div, GridBox, RadioButtonGroup, Row, Spinner
+from bokeh.events import DocumentReady
+from bokeh.models import (Column, CustomJS, Div, GridBox, RadioButtonGroup, Row, Spinner,
+                          Toggle)
 
-from streamvis.server.figures import FigureView
+from streamvis.server.figures import FigureView, js_source
 from streamvis.server.layout import Layout, LayoutError, parse_layout, query_args
 from streamvis.server.pages import error_html, index_html, scopes_html
+from streamvis.server.runs import RunColors, RunTable
 from streamvis.server.schema import Schema
 from streamvis.server.session import PageStreamer
 from streamvis.server.store import SeriesStore
+from streamvis.server.xaxis import X_MODES
 
 __all__ = ["STREAM_PERIOD_MS", "build_document", "grid_for"]
 
@@ -23,11 +28,19 @@ INDEX_PERIOD_MS = 1000
 # (curl, scripts, screen readers before BokehJS loads); Bokeh fills the page in after.
 _INDEX_TEMPLATE = get_env().from_string("{% extends base %}{% block contents %}{{ super() }}"
                            "<noscript>{{ streamvis_index | safe }}</noscript>{% endblock %}")
+# A figure page: the run panel (filled by static/page.js) beside the figures.
+_FIGURES_TEMPLATE = get_env().from_string(
+    "{% extends base %}{% block postamble %}<style>{{ streamvis_css | safe }}</style>"
+    "{% endblock %}{% block contents %}<div class=\"sv-page\"><aside id=\"sv-runs\" "
+    "class=\"sv-runs\"></aside><div class=\"sv-plots\">{{ super() }}</div></div>"
+    "{% endblock %}")
 
 
 def build_document(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
-                   arguments: dict[str, Any]) -> None:
-    """Fill ``doc`` for a request with these (Tornado-style) query ``arguments``."""
+                   arguments: dict[str, Any],
+                   configs: Callable[[], dict[str, dict]] | None = None) -> None:
+    """Fill ``doc`` for a request with these (Tornado-style) query ``arguments``;
+    ``configs`` gives the runs' configs as the tailer has them now."""
     try:
         layout = parse_layout(query_args(arguments), schema.names)
     except LayoutError as e:
@@ -38,7 +51,7 @@ def build_document(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
     if layout.mode == "index":
         _index(doc, schema, store, log_path, layout.scopes)
     else:
-        _figures(doc, schema, store, layout)
+        _figures(doc, schema, store, layout, configs)
 
 
 def _index(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
@@ -61,27 +74,44 @@ def _index(doc: Any, schema: Schema, store: SeriesStore, log_path: str,
     doc.add_periodic_callback(update, INDEX_PERIOD_MS)
 
 
-def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout) -> None:
+def _figures(doc: Any, schema: Schema, store: SeriesStore, layout: Layout,
+             configs: Callable[[], dict[str, dict]] | None) -> None:
     doc.title = "streamvis: " + ", ".join(layout.figures)
-    views = {name: FigureView(schema.figures[name]) for name in layout.figures}
-    streamer = PageStreamer(doc, store, list(views.values()), layout.scopes)
-    # no fixed height: with many figures the controls wrap onto more lines (a fixed height
-    # clipped every control past the first line) and the plots get what is left
-    bar = Row(*[_controls(v, streamer) for v in views.values()], sizing_mode="stretch_width",
-              styles={"flex-wrap": "wrap", "gap": "0 1.5em"}, tags=["streamvis-controls"])
-    grid = grid_for(layout, {n: v.container for n, v in views.items()})
-    doc.add_root(Column(bar, grid, sizing_mode="stretch_both"))
+    colors = RunColors()
+    runs = RunTable(colors)
+    views = {name: FigureView(schema.figures[name], colors) for name in layout.figures}
+    streamer = PageStreamer(doc, store, list(views.values()), runs, wait_for_client=True,
+                            configs=configs, where=layout.where)
+    cells = {n: Column(_controls(v, streamer), v.container, sizing_mode="stretch_both",
+                       tags=["streamvis-plot", n]) for n, v in views.items()}
+    grid = grid_for(layout, cells)
+    grid.tags = ["streamvis-page", runs.source]   # the run table joins the document here
+    doc.template = _FIGURES_TEMPLATE
+    doc.template_variables["streamvis_css"] = js_source("page.css")
+    doc.add_root(grid)
     streamer.tick()
+    doc.js_on_event(DocumentReady, CustomJS(code=js_source("page.js"), args=dict(
+        runs=runs.source, scopes=layout.scopes,
+        figures=[dict(name=n, scatter=v.scatter, lines=v.lines, points=v.points,
+                      smooth=v.smooth, highlight=v.highlight, row_filter=v.row_filter,
+                      inbox=v.inbox,
+                      point_filter=v.point_filter) for n, v in views.items()])))
     doc.add_periodic_callback(streamer.tick, STREAM_PERIOD_MS)
 
 
 def _controls(view: FigureView, streamer: PageStreamer) -> Row:
-    """Per figure: its name, an EMA smoothing spinner (0 = off) and a linear/log switch."""
-    label = Div(text=f"<b>{escape(view.spec.name)}</b> smooth", margin=(8, 4, 0, 0))
-    smooth = Spinner(value=0.0, low=0.0, high=0.999, step=0.1, width=70, height=28,
+    """Per figure, above it: its name, an EMA smoothing spinner (0 = off), a linear/log
+    switch, a legend toggle and the x axis (logged x, wall time, time since the run began)."""
+    label = Div(text=f"<b>{escape(view.spec.name)}</b> smooth", margin=(6, 4, 0, 4))
+    smooth = Spinner(value=0.0, low=0.0, high=0.999, step=0.1, width=70, height=26,
                      tags=["smoothing", view.spec.name])
-    scale = RadioButtonGroup(labels=["linear", "log"], active=1 if view.log else 0, height=28,
+    scale = RadioButtonGroup(labels=["linear", "log"], active=1 if view.log else 0, height=26,
                              tags=["yscale", view.spec.name])
+    legend = Toggle(label="legend", active=False, height=26, tags=["legend", view.spec.name])
+    xaxis = RadioButtonGroup(labels=list(X_MODES), active=X_MODES.index(view.x_mode), height=26,
+                             tags=["xaxis", view.spec.name])
+    view.x_note = Div(text="", margin=(6, 4, 0, 4), tags=["xaxis-note", view.spec.name],
+                      styles={"color": "#a33", "font-size": "85%"})
 
     def on_smooth(attr: str, old: float, new: float | None) -> None:
         value = min(max(float(new or 0.0), 0.0), 0.999)
@@ -89,7 +119,10 @@ def _controls(view: FigureView, streamer: PageStreamer) -> Row:
 
     smooth.on_change("value", on_smooth)
     scale.on_change("active", lambda attr, old, new: view.set_log(new == 1))
-    return Row(label, smooth, scale)
+    legend.on_change("active", lambda attr, old, new: view.set_legend(True if new else None))
+    xaxis.on_change("active", lambda attr, old, new: streamer.set_x_mode(view, X_MODES[new]))
+    return Row(label, smooth, scale, legend, xaxis, view.x_note, height=30,
+               sizing_mode="stretch_width", tags=["streamvis-controls", view.spec.name])
 
 
 def grid_for(layout: Layout, cells: dict[str, Any]) -> GridBox:

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from streamvis.server.patterns import UserPatternError, compile_user_pattern
+from streamvis.server.where import RunFilter, WhereError, parse_where
 
 __all__ = ["Cell", "Layout", "LayoutError", "PARAMS", "parse_layout", "query_args"]
 
-PARAMS = ("rows", "cols", "width", "height", "scopes")
+PARAMS = ("rows", "cols", "width", "height", "scopes", "where")
 
 
 class LayoutError(ValueError):
@@ -49,6 +50,7 @@ class Layout:
     outer: tuple[float, ...] = ()                 # relative size of each row / column
     inner: tuple[tuple[float, ...], ...] = ()     # relative size of each plot in its group
     scopes: str | None = None
+    where: RunFilter | None = None                # where= on run configs
 
     @property
     def figures(self) -> list[str]:
@@ -92,6 +94,12 @@ def parse_layout(args: Mapping[str, str], figure_names: Iterable[str]) -> Layout
             compile_user_pattern(scopes, "scopes")
         except UserPatternError as e:
             problems.append(str(e))
+    where = None
+    if args.get("where") is not None:
+        try:
+            where = parse_where(args["where"])
+        except WhereError as e:
+            problems.append(str(e))
     rows, cols = args.get("rows"), args.get("cols")
     if rows is not None and cols is not None:
         problems.append("give either rows= or cols=, not both")
@@ -101,7 +109,7 @@ def parse_layout(args: Mapping[str, str], figure_names: Iterable[str]) -> Layout
                 problems.append(f"{key}= needs rows= or cols= to say which plots it sizes")
         if problems:
             raise LayoutError(problems)
-        return Layout("index", scopes=scopes)
+        return Layout("index", scopes=scopes, where=where)
     mode = "rows" if rows is not None else "cols"
     spec = rows if rows is not None else cols
     groups = _parse_groups(mode, spec or "", valid, problems)
@@ -119,7 +127,7 @@ def parse_layout(args: Mapping[str, str], figure_names: Iterable[str]) -> Layout
         inner.append(tuple(plot_sizes[i:i + len(g)]))
         i += len(g)
     return Layout(mode, tuple(tuple(g) for g in groups), tuple(group_sizes), tuple(inner),
-                  scopes)
+                  scopes, where)
 
 
 def _parse_groups(mode: str, spec: str, valid: list[str], problems: list[str]) -> list[list[str]]:

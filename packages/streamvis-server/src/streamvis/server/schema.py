@@ -17,7 +17,10 @@ __all__ = ["FigureSpec", "GLYPH_KINDS", "Schema", "SchemaError", "demo_schema_pa
 
 GLYPH_KINDS = ("line", "scatter")
 REQUIRED_KEYS = ("scope_pattern", "group_pattern", "glyph_kind", "columns")
-OPTIONAL_KEYS = ("figure_kwargs", "glyph_kwargs", "palette")
+OPTIONAL_KEYS = ("figure_kwargs", "glyph_kwargs", "palette", "x_axis")
+X_AXES = ("step", "wall", "relative")
+"""What a figure's x axis shows: the logged x, the wall-clock time of each point, or the
+seconds since its run's first point."""
 ALL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 # Glyph arguments the viewer sets itself: one glyph per series, its own data source and legend.
 RESERVED_GLYPH_KWARGS = ("x", "y", "source", "name", "legend", "legend_label", "legend_field",
@@ -47,6 +50,7 @@ class FigureSpec:
     figure_kwargs: dict[str, Any] = field(default_factory=dict)
     glyph_kwargs: dict[str, Any] = field(default_factory=dict)
     palette: str | None = None
+    x_axis: str = "step"
 
     def matches(self, scope: str, name: str) -> bool:
         """True when a series (scope, name) belongs in this figure (``re.fullmatch`` both)."""
@@ -144,6 +148,10 @@ def _parse_figure(name: Any, body: Any, problems: list[str]) -> FigureSpec | Non
     palette = body.get("palette")
     if palette is not None:
         _check_palette(name, palette, problems)
+    x_axis = body.get("x_axis", "step")
+    if x_axis not in X_AXES:
+        problems.append(f"figure {name!r}: x_axis {_short(x_axis)} is not one of "
+                        f"{', '.join(X_AXES)}")
     fig_kwargs = _mapping(name, "figure_kwargs", body.get("figure_kwargs"), problems)
     glyph_kwargs = _mapping(name, "glyph_kwargs", body.get("glyph_kwargs"), problems)
     if fig_kwargs is not None:
@@ -155,7 +163,7 @@ def _parse_figure(name: Any, body: Any, problems: list[str]) -> FigureSpec | Non
     return FigureSpec(name=name, scope_pattern=body["scope_pattern"],
                       group_pattern=body["group_pattern"], glyph_kind=kind,
                       columns=tuple(columns), figure_kwargs=fig_kwargs or {},
-                      glyph_kwargs=glyph_kwargs or {}, palette=palette)
+                      glyph_kwargs=glyph_kwargs or {}, palette=palette, x_axis=x_axis)
 
 
 def _check_regex(fig: str, key: str, value: Any, problems: list[str]) -> None:

@@ -16,7 +16,11 @@ import numpy as np
 
 from streamvis.logger import Series, SeriesKey, Tombstone
 
-__all__ = ["SeriesStore"]
+__all__ = ["WALL", "SeriesStore"]
+
+WALL = "@wall"
+"""The column holding each point's wall-clock time (float64 seconds), for series that have
+one (format 2); ``@`` keeps it apart from logged field names."""
 
 _MIN_CAPACITY = 256
 _GROWTH = 1.5  # capacity never exceeds 1.5x the rows held (after the first allocation)
@@ -80,6 +84,8 @@ class SeriesStore:
         """Append a chunk of points to its series (created on first use)."""
         n = len(series)
         chunk = {name: np.asarray(col).reshape(-1) for name, col in series.columns.items()}
+        if series.wall_parts:
+            chunk[WALL] = series.wall_time
         for name, col in chunk.items():
             if len(col) != n:
                 raise ValueError(f"series {series.key!r}: column {name!r} has {len(col)} values, "

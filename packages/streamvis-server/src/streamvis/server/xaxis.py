@@ -1,0 +1,63 @@
+"""What a figure's x axis shows (``x_axis``: ``step``, ``wall`` or ``relative``): the values
+sent for it, and the axes' tickers, formatters, labels and hover text for each choice.
+
+``wall`` is the wall-clock time of each point's ``write`` call, on a date axis (BokehJS counts
+milliseconds since the epoch); ``relative`` is seconds since the run's first point. Series
+written before wall times existed have none: a figure holding any of those shows the logged x
+and says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from bokeh.models import (BasicTicker, BasicTickFormatter, DatetimeTicker,
+                          DatetimeTickFormatter, HoverTool)
+
+from streamvis.server.store import WALL
+
+__all__ = ["FALLBACK_NOTE", "X_MODES", "apply_x_mode", "x_values"]
+
+X_MODES = ("step", "wall", "relative")
+FALLBACK_NOTE = "no wall times in this log (written before they existed): showing the logged x"
+
+
+def x_values(mode: str, data: dict[str, np.ndarray], xcol: str, run_start: float) -> np.ndarray:
+    """The x values to draw for rows ``data`` of a series: the logged ``xcol``, wall time in
+    ms (``wall``) or seconds since ``run_start`` (``relative``)."""
+    if mode == "wall":
+        return data[WALL] * 1000.0
+    if mode == "relative":
+        return data[WALL] - run_start
+    return data[xcol]
+
+
+def apply_x_mode(figs: Any, mode: str, xcol: str, label: str | None) -> None:
+    """Set the x axis of each of ``figs`` (and its hover text) for ``mode``."""
+    for fig in figs:
+        axis = fig.xaxis[0]
+        if mode == "wall":
+            axis.ticker, axis.formatter = DatetimeTicker(), DatetimeTickFormatter()
+            axis.axis_label = "wall time (UTC)"
+        else:
+            axis.ticker, axis.formatter = BasicTicker(), BasicTickFormatter()
+            axis.axis_label = ("seconds since the run's first point" if mode == "relative"
+                               else label)
+        for hover in fig.select(type=HoverTool):
+            _hover_x(hover, mode, xcol)
+
+
+def _hover_x(hover: HoverTool, mode: str, xcol: str) -> None:
+    tips = list(hover.tooltips or [])
+    formatters = dict(hover.formatters or {})
+    for i, (name, value) in enumerate(tips):
+        field = value.split("{")[0]
+        if name in (xcol, "wall time", "seconds") and field in ("$x", "@x"):
+            if mode == "wall":
+                tips[i] = ("wall time", field + "{%F %T}")
+                formatters[field] = "datetime"
+            else:
+                tips[i] = ("seconds" if mode == "relative" else xcol, field)
+                formatters.pop(field, None)
+    hover.tooltips, hover.formatters = tips, formatters
