@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from support_browser import READY_JS, chromium, streamvis_server, wait_until
 
