@@ -10,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["bucket_bounds", "minmax_indices", "window"]
+__all__ = ["bucket_bounds", "minmax_indices", "select_indices", "window"]
 
 Backend = Literal["auto", "numpy", "tsdownsample"]
 
@@ -127,3 +127,22 @@ def _tsdownsample_m4(x: np.ndarray | None, y: np.ndarray, n_buckets: int) -> np.
         return None
     idx = np.asarray(idx, dtype=np.int64)
     return np.unique(np.concatenate((idx, [0, len(y) - 1])))
+
+
+def select_indices(x: np.ndarray, y: np.ndarray, win: tuple[float | None, float | None],
+            is_sorted: bool, n_buckets: int) -> np.ndarray:
+    """Indices of the points to send of a line: those in the x-window ``win`` (``None``
+    ends: unbounded), first/last/min/max of ``n_buckets`` buckets when there are more."""
+    n_buckets = max(1, n_buckets)
+    x0, x1 = win
+    n = len(x)
+    if x0 is None and x1 is None:
+        return minmax_indices(x if is_sorted else None, y, n_buckets)
+    lo = -np.inf if x0 is None else x0
+    hi = np.inf if x1 is None else x1
+    if is_sorted:
+        start, stop = window(x, lo, hi)
+        part = minmax_indices(x[start:stop], y[start:stop], n_buckets)
+        return part + start
+    inside = np.flatnonzero((x >= lo) & (x <= hi)) if n else np.arange(0)
+    return inside[minmax_indices(None, y[inside], n_buckets)]

@@ -25,14 +25,14 @@ import numpy as np
 from bokeh.events import DocumentReady, RangesUpdate, Reset
 
 from streamvis.logger import SeriesKey
-from streamvis.server.downsample import minmax_indices, window
+from streamvis.server.downsample import select_indices
 from streamvis.server.figures import FigureView
 from streamvis.server.linedata import Line
 from streamvis.server.runs import RunTable
 from streamvis.server.smoothing import ema
 from streamvis.server.store import WALL, SeriesStore
 from streamvis.server.where import RunFilter
-from streamvis.server.xaxis import FALLBACK_NOTE, apply_x_mode, x_values
+from streamvis.server.xaxis import RunStarts, choose_x_mode, x_values
 
 __all__ = ["PageStreamer", "line_budget", "point_budget"]
 
@@ -98,7 +98,7 @@ class PageStreamer:
         self._version = -1
         self._refetch_pending = False
         self._counted: dict[SeriesKey, tuple[int, int]] = {}   # run table: (epoch, rows)
-        self._starts: dict[str, float] = {}   # run -> wall time of its first point
+        self._starts = RunStarts(store)       # run -> wall time of its first point
         self._configs = configs or _no_configs   # scope -> config, as the tailer has them
         self._configs_seen: dict[str, dict] | None = None
         self.where = where                    # where=: only runs whose config matches
@@ -240,7 +240,7 @@ class PageStreamer:
         length = len(x)
         sent = state.sent[key] = _Sent(self.store.epoch(key))
         self._count(key, sent.epoch, length, data)
-        idx = _select(x, y, state.window, self.store.is_sorted(key, self._xcol(view)),
+        idx = select_indices(x, y, state.window, self.store.is_sorted(key, self._xcol(view)),
                       budget // 4)
         sent.consumed, sent.held = length, len(idx)
         state.held += len(idx)
@@ -282,35 +282,14 @@ class PageStreamer:
                 self.refresh_figure(state)
 
     def _choose_x(self, view: FigureView, keys: list[SeriesKey]) -> None:
-        """The x the figure can show: what was asked for, or the logged x (said in the
-        figure's note) while any of its series has no wall times."""
-        mode = view.x_mode
-        missing = mode != "step" and any(WALL not in self.store.fields(k) for k in keys)
-        shown = "step" if missing else mode
-        if view.x_note is not None:
-            view.x_note.text = FALLBACK_NOTE if missing else ""
-        if shown != view.x_shown:
-            view.x_shown = shown
-            apply_x_mode(view.figs, shown, view.xcol, view.x_label)
+        choose_x_mode(view, any(WALL not in self.store.fields(k) for k in keys))
 
     def _xcol(self, view: FigureView) -> str:
         return view.xcol if view.x_shown == "step" else WALL
 
     def _x(self, view: FigureView, key: SeriesKey, data: dict[str, np.ndarray]) -> np.ndarray:
-        start = self._run_start(key[0]) if view.x_shown == "relative" else 0.0
+        start = self._starts.start(key[0]) if view.x_shown == "relative" else 0.0
         return x_values(view.x_shown, data, view.xcol, start)
-
-    def _run_start(self, scope: str) -> float:
-        """The wall time of the run's first point (over its series held now), cached."""
-        start = self._starts.get(scope)
-        if start is None:
-            firsts = [self.store.view(k, 0, 1).get(WALL) for k in self.store.keys()
-                      if k[0] == scope]
-            values = [float(f[0]) for f in firsts if f is not None and len(f) and f[0] == f[0]]
-            start = min(values) if values else 0.0
-            if values:
-                self._starts[scope] = start
-        return start
 
     def set_smoothing(self, view: FigureView, alpha: float) -> None:
         """Change one figure's EMA smoothing and resend its lines."""
@@ -374,24 +353,6 @@ _NO_CONFIGS: dict[str, dict] = {}
 
 def _no_configs() -> dict[str, dict]:
     return _NO_CONFIGS
-
-
-def _select(x: np.ndarray, y: np.ndarray, win: tuple[float | None, float | None],
-            is_sorted: bool, n_buckets: int) -> np.ndarray:
-    """Indices of the points to send: the window (full resolution if it fits), downsampled."""
-    n_buckets = max(1, n_buckets)
-    x0, x1 = win
-    n = len(x)
-    if x0 is None and x1 is None:
-        return minmax_indices(x if is_sorted else None, y, n_buckets)
-    lo = -np.inf if x0 is None else x0
-    hi = np.inf if x1 is None else x1
-    if is_sorted:
-        start, stop = window(x, lo, hi)
-        part = minmax_indices(x[start:stop], y[start:stop], n_buckets)
-        return part + start
-    inside = np.flatnonzero((x >= lo) & (x <= hi)) if n else np.arange(0)
-    return inside[minmax_indices(None, y[inside], n_buckets)]
 
 
 def _frozen(doc: Any) -> Any:

@@ -15,9 +15,9 @@ import numpy as np
 from bokeh.models import (BasicTicker, BasicTickFormatter, DatetimeTicker,
                           DatetimeTickFormatter, HoverTool)
 
-from streamvis.server.store import WALL
+from streamvis.server.store import WALL, SeriesStore
 
-__all__ = ["FALLBACK_NOTE", "X_MODES", "apply_x_mode", "x_values"]
+__all__ = ["FALLBACK_NOTE", "X_MODES", "RunStarts", "apply_x_mode", "choose_x_mode", "x_values"]
 
 X_MODES = ("step", "wall", "relative")
 FALLBACK_NOTE = "no wall times in this log (written before they existed): showing the logged x"
@@ -61,3 +61,35 @@ def _hover_x(hover: HoverTool, mode: str, xcol: str) -> None:
                 tips[i] = ("seconds" if mode == "relative" else xcol, field)
                 formatters.pop(field, None)
     hover.tooltips, hover.formatters = tips, formatters
+
+
+def choose_x_mode(view: Any, lacking: bool) -> None:
+    """Show what ``view.x_mode`` asks for, or the logged x (said in ``view.x_note``) when a
+    series of the figure is ``lacking`` wall times; re-axes the figure when that changes."""
+    mode = view.x_mode
+    missing = mode != "step" and lacking
+    shown = "step" if missing else mode
+    if view.x_note is not None:
+        view.x_note.text = FALLBACK_NOTE if missing else ""
+    if shown != view.x_shown:
+        view.x_shown = shown
+        apply_x_mode(view.figs, shown, view.xcol, view.x_label)
+
+
+class RunStarts:
+    """The wall time of each run's first point (over its series in the store), cached."""
+
+    def __init__(self, store: SeriesStore) -> None:
+        self.store = store
+        self._starts: dict[str, float] = {}
+
+    def start(self, scope: str) -> float:
+        start = self._starts.get(scope)
+        if start is None:
+            firsts = [self.store.view(k, 0, 1).get(WALL) for k in self.store.keys()
+                      if k[0] == scope]
+            values = [float(f[0]) for f in firsts if f is not None and len(f) and f[0] == f[0]]
+            start = min(values) if values else 0.0
+            if values:
+                self._starts[scope] = start
+        return start
