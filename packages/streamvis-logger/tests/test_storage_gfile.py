@@ -68,6 +68,25 @@ def test_gfile_reader_tails_incrementally(tmp_path):
         lg.close()
 
 
+def test_gfile_reader_notices_a_replaced_or_deleted_log(tmp_path):
+    import os
+
+    path = str(tmp_path / "run.svlog")
+    with DataLogger("old").init(path, backend="gfile") as lg:
+        for step in range(5):
+            lg.write("loss", x=step, y=0.0)
+    reader = LogReader(path, backend="gfile")
+    assert xs(reader.poll()) == {("old", "loss"): [0, 1, 2, 3, 4]}
+    os.remove(path)  # a fresh run replaces the log: a new file, shorter, other first bytes
+    with DataLogger("new").init(path, backend="gfile") as lg:
+        lg.write("loss", x=0, y=0.0)
+    assert reader.poll() == [] and reader.source_generation() == 1
+    fresh = LogReader(path, backend="gfile")
+    assert xs(fresh.poll()) == {("new", "loss"): [0]}
+    os.remove(path)
+    assert fresh.poll() == [] and fresh.source_generation() == 1
+
+
 def test_gfile_segments_on_tf_ram_filesystem():
     """A non-local gfile PATH (TensorFlow's ``ram://``) uses immutable segments, written
     under a temporary name and renamed; compaction works through gfile too."""

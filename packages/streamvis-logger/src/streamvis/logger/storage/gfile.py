@@ -47,6 +47,9 @@ def _local(url: str) -> str:
     return url[len("file://"):] if url.startswith("file://") else url
 
 
+_HEAD_BYTES = 64  # first bytes kept to tell a rewritten file from the one read
+
+
 class GfileFileStore(LogStore):
     """Appends each flush to one local file through GFile."""
 
@@ -68,13 +71,17 @@ class GfileFileStore(LogStore):
 
 
 class GfileFileSource(LogSource):
-    """Reads a local file through GFile from where the previous read stopped."""
+    """Reads a local file through GFile from where the previous read stopped.
+
+    As ``LocalSource``: a file now shorter than what was read, with other first bytes, or
+    gone after it was read, was replaced: ``generation`` goes up and nothing is read."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.gfile = _tf_gfile(url)
         self.path = _local(url)
         self._offset = 0
+        self._head = b""
 
     def exists(self) -> bool:
         return bool(self.gfile.exists(self.path))
@@ -82,14 +89,23 @@ class GfileFileSource(LogSource):
     def read_new(self) -> list[Chunk]:
         try:
             with self.gfile.GFile(self.path, "rb") as f:
+                if self._offset:
+                    size = self.gfile.stat(self.path).length
+                    if size < self._offset or f.read(len(self._head)) != self._head:
+                        self.generation += 1
+                        return []
                 f.seek(self._offset)
                 data = f.read(_READ_CHUNK)
         except Exception as err:
             if _not_found(err):
+                if self._offset:  # it was there: deleted
+                    self.generation += 1
                 return []
             raise StorageError(f"cannot read log {self.path!r}: {err}") from err
         if not data:
             return []
+        if len(self._head) < _HEAD_BYTES:
+            self._head += data[:_HEAD_BYTES - len(self._head)]
         self._offset += len(data)
         self.bytes_read += len(data)
         return [Chunk("", data)]
