@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from streamvis.logger.events import ReadStats, Tombstone
+from streamvis.logger.legacy.wire import WireError, next_frame
 from streamvis.logger.series import Series, SeriesKey
 from streamvis.logger.storage import StorageError
 
@@ -173,6 +174,28 @@ class LegacyReader:
     def _consume(self, pending: dict[SeriesKey, Pending], tombstones: list[Tombstone],
                  final: bool) -> None:
         raise NotImplementedError
+
+    def _frames(self, buf: bytes, kinds: Container[int],
+                unexpected: str) -> Iterator[tuple[int, memoryview, int, int]]:
+        """``(kind, payload, start, end)`` of each whole record in ``buf`` (the bytes that end
+        at ``self._tail.offset``). A record that cannot be framed, or of a kind not in
+        ``kinds`` (``unexpected`` formats the message), stops the reader there as damage."""
+        base = self._tail.offset - len(buf)
+        pos = 0
+        while True:
+            try:
+                frame = next_frame(buf, pos)
+            except WireError as err:
+                self._stop_at_damage(str(err), base + pos, len(buf) - pos)
+                return
+            if frame is None:
+                return
+            kind, payload, end = frame
+            if kind not in kinds:
+                self._stop_at_damage(unexpected.format(kind=kind), base + pos, len(buf) - pos)
+                return
+            yield kind, payload, pos, end
+            pos = end
 
     def _stop_at_damage(self, what: str, offset: int, remaining: int) -> None:
         self._stopped = True

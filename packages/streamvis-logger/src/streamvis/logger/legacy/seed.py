@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from streamvis.logger.legacy.reader import FileTail, LegacyReader, Pending, exact_tombstone
-from streamvis.logger.legacy.wire import WireError, decode_values, fields_of, next_frame
-from streamvis.logger.reader import Tombstone
+from streamvis.logger.legacy.wire import WireError, decode_values, fields_of
+from streamvis.logger.events import Tombstone
 from streamvis.logger.series import SeriesKey
 
 __all__ = ["SeedReader", "parse_seed_group"]
@@ -136,19 +136,8 @@ class SeedReader(LegacyReader):
     def _feed(self, buf: bytes, pending: dict[SeriesKey, Pending],
               tombstones: list[Tombstone]) -> None:
         pos = 0
-        start = self._tail.offset - len(buf)
-        while True:
-            try:
-                frame = next_frame(buf, pos)
-            except WireError as err:
-                self._stop_at_damage(str(err), start + pos, len(buf) - pos)
-                break
-            if frame is None:
-                break
-            kind, payload, end = frame
-            if kind > CONTROL:
-                self._stop_at_damage(f"unknown record kind {kind}", start + pos, len(buf) - pos)
-                break
+        for kind, payload, _, end in self._frames(buf, range(CONTROL + 1),
+                                                  "unknown record kind {kind}"):
             pos = end
             self.stats.records += 1
             try:

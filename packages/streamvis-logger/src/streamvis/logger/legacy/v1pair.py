@@ -21,7 +21,7 @@ from streamvis.logger.legacy.reader import (
 from streamvis.logger.legacy.seed import typed
 from streamvis.logger.legacy.wire import (
     WireError, decode_struct, decode_values, fields_of, next_frame)
-from streamvis.logger.reader import Tombstone
+from streamvis.logger.events import Tombstone
 from streamvis.logger.series import SeriesKey
 from streamvis.logger.storage import StorageError
 
@@ -126,20 +126,9 @@ class V1PairReader(LegacyReader):
     def _feed(self, buf: bytes, log, pending: dict[SeriesKey, Pending],
               tombstones: list[Tombstone], final: bool) -> None:
         pos = 0
-        start = self._tail.offset - len(buf)
-        while True:
-            try:
-                frame = next_frame(buf, pos)
-            except WireError as err:
-                self._stop_at_damage(str(err), start + pos, len(buf) - pos)
-                break
-            if frame is None:
-                break
-            kind, payload, end = frame
-            if kind not in (SCOPE, NAME, DATA_ENTRY, CONFIG_ENTRY, CONTROL):
-                self._stop_at_damage(f"record kind {kind} in an index file", start + pos,
-                                     len(buf) - pos)
-                break
+        for kind, payload, _, end in self._frames(
+                buf, (SCOPE, NAME, DATA_ENTRY, CONFIG_ENTRY, CONTROL),
+                "record kind {kind} in an index file"):
             try:
                 done = self._apply(kind, payload, log, pending, tombstones, final)
             except WireError:
