@@ -56,22 +56,27 @@ def test_eight_concurrent_writers_lose_nothing(storage_url):
 
 
 def test_reader_tails_while_writers_write(storage_url):
+    """Three writers at a time write while the reader polls; the second three start only once
+    the reader has read all of the first (so it tails over two polls at least, whatever the
+    machine's speed: no race decides it), and every point is read once."""
     url, emu = storage_url
-    writers = start_writers(url, emu, 3, 80, 5, pause=0.05)  # >= 0.8 s of writing
     reader = LogReader(url)
     seen: dict[str, list[int]] = defaultdict(list)
     polls_with_data = 0
-    while writers.alive():
-        new = reader.poll()
-        polls_with_data += bool(new)
-        for scope, xs in points_by_scope(new).items():
-            seen[scope] += xs
-        time.sleep(0.05)
-    writers.join()
-    for scope, xs in points_by_scope(reader.poll()).items():
-        seen[scope] += xs
-    assert {s: sorted(xs) for s, xs in seen.items()} == {f"w{k}": list(range(80)) for k in range(3)}
-    assert polls_with_data >= 2, "the reader saw everything at once: it did not tail"
+    for prefix in ("a", "b"):
+        writers = start_writers(url, emu, 3, 80, 5, prefix=prefix, pause=0.02)
+        want = {f"{prefix}{k}": list(range(80)) for k in range(3)}
+        deadline = time.monotonic() + 120
+        while {s: sorted(seen.get(s, [])) for s in want} != want and time.monotonic() < deadline:
+            new = reader.poll()
+            polls_with_data += bool(new)
+            for scope, xs in points_by_scope(new).items():
+                seen[scope] += xs
+            time.sleep(0.05)
+        writers.join()
+    assert {s: sorted(xs) for s, xs in seen.items()} == {
+        f"{p}{k}": list(range(80)) for p in ("a", "b") for k in range(3)}
+    assert polls_with_data >= 2
     assert reader.poll() == []
     assert reader.stats.damaged_bytes == 0 and reader.stats.bad_records == 0
 
