@@ -252,3 +252,16 @@ def test_the_tailer_keeps_run_configs_and_resolves_resumed_runs(tmp_path):
     tailer.poll_once()
     assert tailer.configs == {} and len(store) == 0
     tailer.stop()
+
+
+def test_the_tailer_shows_a_v1_pairs_run_configs():
+    from pathlib import Path
+
+    from streamvis.server.store import SeriesStore
+    from streamvis.server.tailer import Tailer
+
+    prefix = Path(__file__).parents[3] / "tests" / "fixtures" / "legacy" / "v1_ddb3f0c"
+    tailer = Tailer(str(prefix), SeriesStore())
+    tailer.poll_once()
+    assert tailer.configs["run24"]["model"] == "mamba"
+    tailer.stop()

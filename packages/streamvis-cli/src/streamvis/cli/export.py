@@ -11,9 +11,9 @@ from typing import IO, Any
 import numpy as np
 
 from streamvis.cli.errors import CliError
-from streamvis.cli.logs import compile_pattern, config_cell, read_contents, select
+from streamvis.cli.logs import compile_pattern, read_contents, select
 from streamvis.logger import Series
-from streamvis.logger.runconfig import flatten_config
+from streamvis.logger.runconfig import flatten_config, value_text
 
 __all__ = ["field_names", "register", "run", "write_csv", "write_parquet"]
 
@@ -61,7 +61,7 @@ def config_columns(series: list[Series], configs: dict[str, dict]) -> tuple[list
     """(column names ``config.KEY``, per scope the row of cells) for ``--with-config``."""
     flat = {s.scope: flatten_config(configs.get(s.scope, {})) for s in series}
     keys = list(dict.fromkeys(k for c in flat.values() for k in c))
-    cells = {scope: [config_cell(c[k]) if k in c else "" for k in keys]
+    cells = {scope: [value_text(c[k]) if k in c else "" for k in keys]
              for scope, c in flat.items()}
     return [f"config.{k}" for k in keys], cells
 

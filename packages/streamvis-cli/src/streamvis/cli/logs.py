@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -11,15 +10,14 @@ from streamvis.cli.errors import CliError
 from streamvis.logger import (
     LogReader,
     ReadStats,
-    RunConfig,
     Series,
     StorageError,
     open_log_reader,
 )
-from streamvis.logger.reader import legacy_configs
+from streamvis.logger.reader import run_configs
 from streamvis.logger.storage import scheme_of
 
-__all__ = ["LogContents", "check_log", "check_source", "compile_pattern", "config_cell",
+__all__ = ["LogContents", "check_log", "check_source", "compile_pattern",
            "read_contents", "read_series", "select"]
 
 
@@ -73,13 +71,8 @@ def read_contents(path: str) -> LogContents:
         stats = reader.stats
     finally:
         reader.close()
-    configs: dict[str, dict] = {}
-    for event in events:
-        if isinstance(event, RunConfig):
-            configs.setdefault(event.scope, {}).update(event.values)
-    for scope, values in legacy_configs(reader).items():  # a v1.0 pair's, from its index
-        configs.setdefault(scope, {}).update(values)
-    return LogContents([e for e in events if isinstance(e, Series)], configs, stats)
+    return LogContents([e for e in events if isinstance(e, Series)],
+                       run_configs(events, reader), stats)
 
 
 def read_series(path: str) -> tuple[list[Series], ReadStats]:
@@ -88,9 +81,7 @@ def read_series(path: str) -> tuple[list[Series], ReadStats]:
     return contents.series, contents.stats
 
 
-def config_cell(value: object) -> str:
-    """A config value as a short cell: strings bare, everything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
+
 
 
 def compile_pattern(option: str, pattern: str | None) -> re.Pattern[str] | None:

@@ -22,7 +22,7 @@ from streamvis.proto import (
     parse_record,
 )
 
-__all__ = ["Event", "LogReader", "legacy_configs", "read_configs", "read_log"]
+__all__ = ["Event", "LogReader", "read_configs", "read_log", "run_configs"]
 
 _log = logging.getLogger(__name__)
 
@@ -289,24 +289,22 @@ def read_configs(path: str, *, backend: str | None = None) -> dict[str, dict]:
     of a key winning; runs deleted whole lose theirs. Raises ``StorageError`` if nothing
     exists at ``path``."""
     reader = _open(path, backend)
-    configs: dict[str, dict] = {}
     try:
-        for event in reader.poll_events(final=True):
-            if isinstance(event, RunConfig):
-                configs.setdefault(event.scope, {}).update(event.values)
-        for scope, values in legacy_configs(reader).items():
-            configs.setdefault(scope, {}).update(values)
+        return run_configs(reader.poll_events(final=True), reader)
     finally:
         reader.close()
-    return configs
 
 
-def legacy_configs(reader) -> dict[str, dict]:
-    """The run configs a v1.0-pair reader (or a pending reader handed over to one) found in
-    its index, each scope's merged in index order; ``{}`` for every other reader."""
+def run_configs(events: list[Event], reader: object = None) -> dict[str, dict]:
+    """The configs of a poll's ``RunConfig`` events merged per scope, in order, and, when
+    ``reader`` is a v1.0-pair reader (or a pending reader handed over to one), the configs it
+    found in its index."""
+    configs: dict[str, dict] = {}
+    for event in events:
+        if isinstance(event, RunConfig):
+            configs.setdefault(event.scope, {}).update(event.values)
     by_scope = getattr(getattr(reader, "reader", reader), "configs_by_scope", None)
-    merged: dict[str, dict] = {}
-    for scope, configs in (by_scope() if by_scope is not None else {}).items():
-        for values in configs:
-            merged.setdefault(scope, {}).update(values)
-    return merged
+    for scope, found in (by_scope() if by_scope is not None else {}).items():
+        for values in found:
+            configs.setdefault(scope, {}).update(values)
+    return configs

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["config_json", "config_text", "flatten_config"]
+__all__ = ["config_json", "config_text", "flatten_config", "value_text"]
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -58,11 +58,15 @@ def flatten_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any
     return out
 
 
+def value_text(value: Any) -> str:
+    """A config value as text: a string bare, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def config_text(config: Mapping[str, Any], width: int | None = None) -> str:
     """``key=value`` pairs of a run config (strings bare, other values as JSON), cut to
     ``width`` characters with ``...``."""
-    text = " ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}"
-                    for k, v in flatten_config(config).items())
+    text = " ".join(f"{k}={value_text(v)}" for k, v in flatten_config(config).items())
     if width is not None and len(text) > width:
         text = text[:width - 3] + "..."
     return text

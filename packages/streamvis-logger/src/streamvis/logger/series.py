@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -29,17 +30,13 @@ class Series:
     columns: dict[str, np.ndarray]
     writers: frozenset[int] = field(default_factory=frozenset)
     wall_parts: list = field(default_factory=list, repr=False, compare=False)
-    """(count, (first, ms deltas) or None) per record, decoded into ``wall_time`` on demand."""
+    """(count, WallTimeParts or None) per record, decoded into ``wall_time`` on demand."""
 
-    @property
+    @cached_property
     def wall_time(self) -> np.ndarray | None:
         """float64 seconds since the epoch of the ``write`` call that made each point (one
         time per call); NaN for points from format-1 writers; ``None`` if no point has one."""
-        cached = self.__dict__.get("_wall_time", False)
-        if cached is False:
-            cached = self.__dict__["_wall_time"] = (
-                wall_times_of(self.wall_parts) if self.wall_parts else None)
-        return cached
+        return wall_times_of(self.wall_parts) if self.wall_parts else None
 
     @property
     def key(self) -> SeriesKey:

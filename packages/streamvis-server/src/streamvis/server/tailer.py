@@ -15,6 +15,7 @@ from streamvis.logger import (
     Tombstone,
     open_log_reader,
 )
+from streamvis.logger.reader import run_configs
 
 from streamvis.server.store import SeriesStore
 
@@ -123,9 +124,10 @@ class Tailer:
         if self._reader is None:
             self._reader = open_log_reader(self.path, backend=self.backend)
         events = self._reader.poll_events()
-        if self._restart:  # a fresh reader read everything: replace, do not add
-            self._restart = False
-            series, self.configs = _apply_offline(events)
+        if self._restart:  # a fresh reader read everything: replace, do not add (its
+            self._restart = False  # Tombstone and Superseded events concern nothing earlier)
+            series = [e for e in events if isinstance(e, Series)]
+            self.configs = run_configs(events, self._reader)
             self.store.replace_all(series)
             return sum(len(s) for s in series)
         added = 0
@@ -142,6 +144,12 @@ class Tailer:
                 self.store.drop(event)
                 self.configs = {s: c for s, c in self.configs.items()
                                 if not event.matches_run(s)}
+        legacy = run_configs([], self._reader)  # a v1.0 pair's configs, from its index
+        if legacy:
+            merged = {**self.configs, **{scope: {**self.configs.get(scope, {}), **values}
+                                         for scope, values in legacy.items()}}
+            if merged != self.configs:
+                self.configs = merged
         return added
 
     def _discard_reader(self) -> None:
@@ -189,16 +197,6 @@ class Tailer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _apply_offline(events: list) -> tuple[list[Series], dict[str, dict]]:
-    """The series and run configs left after applying a fresh reader's first poll to an
-    empty store (its Tombstone and Superseded events concern nothing earlier)."""
-    configs: dict[str, dict] = {}
-    for event in events:
-        if isinstance(event, RunConfig):
-            configs.setdefault(event.scope, {}).update(event.values)
-    return [e for e in events if isinstance(e, Series)], configs
 
 
 def _clock(t: float) -> str:
