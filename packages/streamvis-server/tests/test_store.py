@@ -213,3 +213,20 @@ def test_supersede_drops_rows_from_x_on_and_renews_the_epoch():
     assert store.supersede(key, 0) == 6 and store.length(key) == 0 and key in store
     store.append(chunk(*key, x=np.array([3]), y=np.array([1.0])))
     assert store.view(key)["x"].tolist() == [3]
+
+
+def test_wall_times_are_kept_as_int32_milliseconds_while_they_fit():
+    store = SeriesStore()
+    base = 1.7e9
+    wall = base + np.array([0.0, 0.25, 3600.0])
+    s = Series("run", "loss", 0, {"x": np.arange(3), "y": np.zeros(3)},
+               wall_parts=[(3, wall)])
+    store.append(s)
+    col = store.view(("run", "loss", 0))["@wall"]
+    assert col.dtype == np.int32 and col.tolist() == [0, 250, 3_600_000]
+    np.testing.assert_array_equal(store.wall_seconds(col), wall)
+    far = Series("run", "loss", 0, {"x": np.array([3]), "y": np.zeros(1)},
+                 wall_parts=[(1, np.array([base + 40 * 86400.0]))])  # beyond int32 ms
+    store.append(far)
+    col = store.view(("run", "loss", 0))["@wall"]
+    assert col.dtype == np.float64 and col[-1] == 40 * 86400 * 1000

@@ -289,7 +289,7 @@ class PageStreamer:
 
     def _x(self, view: FigureView, key: SeriesKey, data: dict[str, np.ndarray]) -> np.ndarray:
         start = self._starts.start(key[0]) if view.x_shown == "relative" else 0.0
-        return x_values(view.x_shown, data, view.xcol, start)
+        return x_values(view.x_shown, data, view.xcol, self.store.wall_base or 0.0, start)
 
     def set_smoothing(self, view: FigureView, alpha: float) -> None:
         """Change one figure's EMA smoothing and resend its lines."""

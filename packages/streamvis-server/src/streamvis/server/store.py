@@ -19,8 +19,11 @@ from streamvis.logger import Series, SeriesKey, Tombstone
 __all__ = ["WALL", "SeriesStore"]
 
 WALL = "@wall"
-"""The column holding each point's wall-clock time (float64 seconds), for series that have
-one (format 2); ``@`` keeps it apart from logged field names."""
+"""The column holding each point's wall-clock time, for series that have one (format 2), as
+milliseconds since the store's ``wall_base``: int32 (4 bytes a point) while they fit, which is
+24 days either side of it, float64 otherwise or where a point has none (NaN). ``@`` keeps it
+apart from logged field names."""
+_INT32 = np.iinfo(np.int32)
 
 _MIN_CAPACITY = 256
 _GROWTH = 1.5  # capacity never exceeds 1.5x the rows held (after the first allocation)
@@ -77,6 +80,7 @@ class SeriesStore:
         self._entries: dict[SeriesKey, _Entry] = {}
         self._next_epoch = 1
         self._version = 0
+        self.wall_base: float | None = None   # seconds since the epoch that WALL counts from
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -85,7 +89,7 @@ class SeriesStore:
         n = len(series)
         chunk = {name: np.asarray(col).reshape(-1) for name, col in series.columns.items()}
         if series.wall_parts:
-            chunk[WALL] = series.wall_time
+            chunk[WALL] = self._wall_ms(series.wall_time)
         for name, col in chunk.items():
             if len(col) != n:
                 raise ValueError(f"series {series.key!r}: column {name!r} has {len(col)} values, "
@@ -97,6 +101,20 @@ class SeriesStore:
                 self._next_epoch += 1
             self._append_locked(entry, chunk, n)
             self._version += 1
+
+    def _wall_ms(self, wall: np.ndarray) -> np.ndarray:
+        """Wall times (float64 s) as milliseconds since ``wall_base`` (set by the first)."""
+        if self.wall_base is None:
+            finite = wall[np.isfinite(wall)]
+            self.wall_base = float(finite[0]) if len(finite) else 0.0
+        ms = np.rint((wall - self.wall_base) * 1000.0)
+        if len(ms) and np.isfinite(ms).all() and _INT32.min <= ms.min() and ms.max() <= _INT32.max:
+            return ms.astype(np.int32)
+        return ms
+
+    def wall_seconds(self, ms: np.ndarray) -> np.ndarray:
+        """A ``WALL`` column's values as float64 seconds since the epoch."""
+        return (self.wall_base or 0.0) + np.asarray(ms, dtype=np.float64) / 1000.0
 
     def _append_locked(self, entry: _Entry, chunk: dict[str, np.ndarray], n: int) -> None:
         old, new_len = entry.length, entry.length + n

@@ -23,13 +23,15 @@ X_MODES = ("step", "wall", "relative")
 FALLBACK_NOTE = "no wall times in this log (written before they existed): showing the logged x"
 
 
-def x_values(mode: str, data: dict[str, np.ndarray], xcol: str, run_start: float) -> np.ndarray:
+def x_values(mode: str, data: dict[str, np.ndarray], xcol: str, wall_base: float,
+             run_start: float) -> np.ndarray:
     """The x values to draw for rows ``data`` of a series: the logged ``xcol``, wall time in
-    ms (``wall``) or seconds since ``run_start`` (``relative``)."""
+    ms since the epoch (``wall``) or seconds since ``run_start`` (``relative``); ``WALL``
+    counts ms from ``wall_base`` (s), ``run_start`` is in the same ms."""
     if mode == "wall":
-        return data[WALL] * 1000.0
+        return data[WALL] + wall_base * 1000.0
     if mode == "relative":
-        return data[WALL] - run_start
+        return (data[WALL] - run_start) / 1000.0
     return data[xcol]
 
 
@@ -77,7 +79,8 @@ def choose_x_mode(view: Any, lacking: bool) -> None:
 
 
 class RunStarts:
-    """The wall time of each run's first point (over its series in the store), cached."""
+    """The wall time of each run's first point (over its series in the store, in the store's
+    ``WALL`` milliseconds), cached."""
 
     def __init__(self, store: SeriesStore) -> None:
         self.store = store
